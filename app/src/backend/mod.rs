@@ -1,0 +1,66 @@
+//! Server-only code: the request's identity and the server's context, read from what the
+//! server crate provides. Later: Kubernetes, KFP and Katib access.
+
+use crate::model::{AppError, ClusterKind, Session};
+use leptos::prelude::*;
+
+/// A user whose identity the server's identity layer verified; inserted into every request's
+/// extensions before any page or server function runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedInUser {
+    pub email: String,
+    pub groups: Vec<String>,
+}
+
+/// What the server tells the app about itself; provided as context to every render and
+/// server function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerContext {
+    pub cluster: ClusterKind,
+    /// "" or a prefix like "/kubeflow", never with a trailing slash.
+    pub base_path: String,
+}
+
+/// Name of the private response header through which the shell hands its CSP nonce to the
+/// server's security layer, which removes it before the response leaves.
+pub const CSP_NONCE_HEADER: &str = "x-kfdash-csp-nonce";
+
+pub fn current_user() -> Result<SignedInUser, AppError> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<SignedInUser>().cloned())
+        .ok_or(AppError::Unauthenticated)
+}
+
+pub fn server_context() -> Result<ServerContext, AppError> {
+    use_context::<ServerContext>()
+        .ok_or_else(|| AppError::Internal("the server context is missing".into()))
+}
+
+pub fn describe_session(user: &SignedInUser, server: &ServerContext) -> Session {
+    Session {
+        user: user.email.clone(),
+        cluster: server.cluster,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_identity_in_the_request_is_unauthenticated() {
+        let owner = Owner::new();
+        owner.with(|| {
+            assert_eq!(current_user(), Err(AppError::Unauthenticated));
+            let (mut parts, _) = http::Request::new(()).into_parts();
+            let user = SignedInUser {
+                email: "ada@example.com".into(),
+                groups: vec![],
+            };
+            parts.extensions.insert(user.clone());
+            provide_context(parts);
+            assert_eq!(current_user(), Ok(user));
+        });
+    }
+}

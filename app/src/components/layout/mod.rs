@@ -1,0 +1,72 @@
+//! The frame around every page: header, sidebar, toasts. `?embed=1` hides the chrome so a
+//! host portal can frame kfdash.
+
+mod header;
+mod sidebar;
+
+use crate::api::get_session;
+use crate::components::toast::{ToastRegion, use_toaster};
+use crate::domain::nav::LinkContext;
+use crate::model::{AppError, Session};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_query_map};
+
+/// The signed-in session, loaded once per page load and shared by context.
+pub type SessionResource = Resource<Result<Session, AppError>>;
+
+/// What internal links are built from: `use_links().read().href("/notebooks")`.
+pub fn use_links() -> Memo<LinkContext> {
+    use_context::<Memo<LinkContext>>().unwrap_or_else(|| {
+        let query = use_query_map();
+        let base = crate::routes::base_path();
+        Memo::new(move |_| LinkContext::from_lookup(&base, |key| query.read().get(key)))
+    })
+}
+
+#[component]
+pub fn AppLayout(children: Children) -> AnyView {
+    let carried = use_links();
+    provide_context(carried);
+    let embed = Memo::new(move |_| carried.read().embed);
+
+    let session: SessionResource = Resource::new(|| (), |_| get_session());
+    provide_context(session);
+    let toaster = use_toaster();
+    Effect::new(move |_| {
+        if let Some(Err(error)) = session.get() {
+            toaster.error(error.to_string());
+        }
+    });
+
+    // The drawer (narrow screens) closes whenever the user navigates.
+    let nav_open = RwSignal::new(false);
+    let location = use_location();
+    Effect::new(move |_| {
+        location.pathname.track();
+        nav_open.set(false);
+    });
+
+    // Effects run only in the browser: this marks the moment the page became interactive.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    view! {
+        <div
+            class="app"
+            data-testid="app"
+            data-hydrated=move || hydrated.get().then_some("true")
+            class:app--embed=move || embed.get() class:app--nav-open=move || nav_open.get()>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <Show when=move || !embed.get()>
+                <header::Header session nav_open />
+                <sidebar::Sidebar />
+                <div class="scrim" on:click=move |_| nav_open.set(false) aria-hidden="true"></div>
+            </Show>
+            <main id="main" class="main" tabindex="-1">
+                {children()}
+            </main>
+            <ToastRegion />
+        </div>
+    }
+    .into_any()
+}

@@ -1,0 +1,7 @@
+//! Reusable, prop-driven pieces of the UI.
+
+pub mod coming_soon;
+pub mod icon;
+pub mod layout;
+pub mod theme_toggle;
+pub mod toast;

@@ -1,0 +1,4 @@
+//! Pure logic: no I/O, no signals, unit-tested, compiled natively and to WASM.
+
+pub mod nav;
+pub mod theme;

@@ -1,0 +1,8 @@
+//! Types that cross the wire between server and browser: small serde structs shaped for the
+//! views, never Kubernetes types.
+
+mod error;
+mod session;
+
+pub use error::AppError;
+pub use session::{ClusterKind, Session};

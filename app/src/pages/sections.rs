@@ -1,0 +1,156 @@
+//! The sections' pages, as they stand before their features land.
+
+use crate::components::coming_soon::ComingSoon;
+use crate::components::icon::IconKind;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+fn PageHeading(title: Signal<String>, subtitle: &'static str) -> impl IntoView {
+    view! {
+        <Title text=title />
+        <div class="page-heading">
+            <h1 data-testid="page-title">{title}</h1>
+            <p class="muted">{subtitle}</p>
+        </div>
+    }
+}
+
+/// A route parameter as text; it is only ever rendered escaped.
+fn param(name: &'static str) -> Signal<String> {
+    let params = use_params_map();
+    Signal::derive(move || params.read().get(name).unwrap_or_default())
+}
+
+#[component]
+pub fn NotebooksPage() -> impl IntoView {
+    view! {
+        <PageHeading title=Signal::stored("Notebooks".into()) subtitle="Jupyter, VS Code and RStudio servers in your namespace." />
+        <ComingSoon
+            icon=IconKind::Notebook
+            summary="Spawn notebook servers with the CPU, GPU and memory you need, and watch them live."
+            planned=&[
+                "A spawner form driven by your cluster's spawner_ui_config.yaml",
+                "Live status with reasons you can act on: pulling image, not enough GPU, quota exceeded",
+                "Start, stop, connect and delete, with the volumes that belong to each server",
+            ]
+        />
+    }
+}
+
+#[component]
+pub fn NotebookPage() -> impl IntoView {
+    view! {
+        <PageHeading title=param("name") subtitle="Notebook server" />
+        <ComingSoon
+            icon=IconKind::Notebook
+            summary="Details of one notebook server."
+            planned=&["Status and events", "Pod logs", "Volumes, configurations and the YAML"]
+        />
+    }
+}
+
+#[component]
+pub fn PipelinesPage() -> impl IntoView {
+    view! {
+        <PageHeading title=Signal::stored("Pipelines".into()) subtitle="Kubeflow Pipelines in your namespace and shared with everyone." />
+        <ComingSoon
+            icon=IconKind::Pipeline
+            summary="Upload KFP pipelines and see their graphs before you send them."
+            planned=&[
+                "Upload v2 IR YAML, v1 Argo YAML, .zip and .tar.gz archives",
+                "Graphs for pipelines of any size, with sub-DAGs you can open and close",
+                "Versions, and runs started with their parameters",
+            ]
+        />
+    }
+}
+
+#[component]
+pub fn PipelinePage() -> impl IntoView {
+    view! {
+        <PageHeading title=param("id") subtitle="Pipeline" />
+        <ComingSoon
+            icon=IconKind::Pipeline
+            summary="One pipeline: its graph, versions and runs."
+            planned=&["The graph of each version", "Start a run with parameters"]
+        />
+    }
+}
+
+#[component]
+pub fn RunsPage() -> impl IntoView {
+    view! {
+        <PageHeading title=Signal::stored("Runs".into()) subtitle="Pipeline runs, filtered and sorted the way you need." />
+        <ComingSoon
+            icon=IconKind::Run
+            summary="Every pipeline run in your namespace, with its state updating live."
+            planned=&["Filter by state, experiment and name", "Terminate, retry and archive"]
+        />
+    }
+}
+
+#[component]
+pub fn RunPage() -> impl IntoView {
+    view! {
+        <PageHeading title=param("id") subtitle="Run" />
+        <ComingSoon
+            icon=IconKind::Run
+            summary="One run, drawn as a live graph of its steps."
+            planned=&["Step status as it happens", "Logs, inputs and outputs of each step"]
+        />
+    }
+}
+
+#[component]
+pub fn ExperimentsPage() -> impl IntoView {
+    view! {
+        <PageHeading title=Signal::stored("Experiments (Katib)".into()) subtitle="Hyperparameter tuning and neural architecture search." />
+        <ComingSoon
+            icon=IconKind::Experiment
+            summary="Katib experiments with their trials and the plots of their results."
+            planned=&[
+                "Trial counts by state and the best objective at a glance",
+                "Parallel coordinates, objective per trial and learning curves",
+                "Create experiments from YAML or a form",
+            ]
+        />
+    }
+}
+
+#[component]
+pub fn ExperimentPage() -> impl IntoView {
+    view! {
+        <PageHeading title=param("name") subtitle="Katib experiment" />
+        <ComingSoon
+            icon=IconKind::Experiment
+            summary="One experiment: overview, trials and plots."
+            planned=&["Trials table for thousands of trials", "Plots downloadable as SVG and CSV"]
+        />
+    }
+}
+
+#[component]
+pub fn ContributorsPage() -> impl IntoView {
+    view! {
+        <PageHeading title=Signal::stored("Contributors".into()) subtitle="Who can work in your namespace." />
+        <ComingSoon
+            icon=IconKind::Contributors
+            summary="Owners of a workspace add and remove its contributors here."
+            planned=&["Add contributors as editors or viewers", "Remove them again"]
+        />
+    }
+}
+
+#[component]
+pub fn ActivityPage() -> impl IntoView {
+    view! {
+        <PageHeading title=Signal::stored("Activity".into()) subtitle="What happened in your namespace." />
+        <ComingSoon
+            icon=IconKind::Activity
+            summary="Recent events in your namespace, newest first."
+            planned=&["Kubernetes events for notebooks, runs and trials"]
+        />
+    }
+}

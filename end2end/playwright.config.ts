@@ -1,0 +1,54 @@
+import { defineConfig } from '@playwright/test';
+
+// Two fresh kfdash servers from the debug build: one at the root, one under a base path.
+const bin = process.env.KFDASH_BIN ?? '../target/debug/kfdash';
+const siteRoot = process.env.KFDASH_SITE_ROOT ?? '../target/site';
+export const ROOT_URL = 'http://127.0.0.1:3100';
+export const PREFIXED_URL = 'http://127.0.0.1:3101/kubeflow';
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  reporter: [['list']],
+  use: {
+    baseURL: ROOT_URL,
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      // Without the networking flags Chromium floods the closed network of these machines.
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  webServer: [
+    {
+      command: `${bin} --addr 127.0.0.1:3100 --site-root ${siteRoot}`,
+      url: `${ROOT_URL}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      command: `${bin} --addr 127.0.0.1:3101 --base-path /kubeflow/ --site-root ${siteRoot}`,
+      url: 'http://127.0.0.1:3101/healthz',
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+  ],
+  projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
+});

@@ -1,0 +1,438 @@
+//! Flags and environment, checked once at startup: anything unknown, malformed or
+//! contradictory stops kfdash with a message that says what to fix.
+
+use app::model::ClusterKind;
+use clap::{Parser, ValueEnum};
+use std::{net::SocketAddr, path::PathBuf};
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "kfdash",
+    version,
+    about = "A fast, secure central dashboard for Kubeflow"
+)]
+pub struct Cli {
+    /// Address to listen on.
+    #[arg(long, env = "KFDASH_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// Serve the whole app, assets and server functions under this prefix (e.g. /kubeflow/).
+    #[arg(long, env = "KFDASH_BASE_PATH", default_value = "/")]
+    pub base_path: String,
+
+    /// Which Kubernetes API to use: the built-in sandbox, a real cluster, or a real one if found.
+    #[arg(long, env = "KFDASH_CLUSTER", value_enum, default_value_t = ClusterChoice::Auto)]
+    pub cluster: ClusterChoice,
+
+    /// How users are identified.
+    #[arg(long, env = "KFDASH_AUTH", value_enum, default_value_t = AuthChoice::Dev)]
+    pub auth: AuthChoice,
+
+    /// The fixed user of `--auth dev`.
+    #[arg(long, env = "KFDASH_DEV_USER", default_value = "user@example.com")]
+    pub dev_user: String,
+
+    /// Who may frame kfdash (CSP frame-ancestors sources), space-separated or repeated.
+    #[arg(
+        long,
+        env = "KFDASH_FRAME_ANCESTORS",
+        value_delimiter = ' ',
+        default_value = "'self'"
+    )]
+    pub frame_ancestors: Vec<String>,
+
+    /// Log lines as human-readable text or as JSON objects.
+    #[arg(long, env = "KFDASH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// Where the built site (pkg/ and public assets) is; cargo-leptos sets LEPTOS_SITE_ROOT.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClusterChoice {
+    Auto,
+    Sandbox,
+    Kube,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthChoice {
+    Dev,
+    Header,
+    Iap,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// How users are identified, once validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// One fixed user; only with the sandbox.
+    Dev { user: String },
+}
+
+/// The validated configuration the server runs with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub addr: SocketAddr,
+    /// "" or a prefix like "/kubeflow", without a trailing slash.
+    pub base_path: String,
+    pub cluster: ClusterKind,
+    pub auth: Auth,
+    pub frame_ancestors: Vec<String>,
+    pub log_format: LogFormat,
+    pub site_root: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("--base-path {0:?}: {1}")]
+    BasePath(String, &'static str),
+    #[error("--frame-ancestors {0:?}: {1}")]
+    FrameAncestor(String, &'static str),
+    #[error("--dev-user {0:?}: give an email address such as user@example.com")]
+    DevUser(String),
+    #[error("{0}")]
+    NotYetAvailable(&'static str),
+    #[error("{0}")]
+    Contradiction(&'static str),
+}
+
+impl Cli {
+    pub fn into_settings(self) -> Result<Settings, ConfigError> {
+        let cluster = match self.cluster {
+            // Real clusters arrive with the sandbox issue's wiring; until then auto means sandbox.
+            ClusterChoice::Auto | ClusterChoice::Sandbox => ClusterKind::Sandbox,
+            ClusterChoice::Kube => {
+                return Err(ConfigError::NotYetAvailable(
+                    "--cluster kube: connecting to a real cluster is not available in this build yet; \
+                     use --cluster sandbox (or auto)",
+                ));
+            }
+        };
+        let auth = match self.auth {
+            AuthChoice::Dev if cluster != ClusterKind::Sandbox => {
+                return Err(ConfigError::Contradiction(
+                    "--auth dev signs everyone in as one user, so it is only allowed with the sandbox; \
+                     use --auth iap or --auth header with a real cluster",
+                ));
+            }
+            AuthChoice::Dev => Auth::Dev {
+                user: dev_user(self.dev_user)?,
+            },
+            AuthChoice::Header => {
+                return Err(ConfigError::NotYetAvailable(
+                    "--auth header is not available in this build yet; use --auth dev with the sandbox",
+                ));
+            }
+            AuthChoice::Iap => {
+                return Err(ConfigError::NotYetAvailable(
+                    "--auth iap is not available in this build yet; use --auth dev with the sandbox",
+                ));
+            }
+        };
+        Ok(Settings {
+            addr: self.addr,
+            base_path: normalize_base_path(&self.base_path)?,
+            cluster,
+            auth,
+            frame_ancestors: frame_ancestors(self.frame_ancestors)?,
+            log_format: self.log_format,
+            site_root: self.site_root,
+        })
+    }
+}
+
+/// "/", "" → ""; "/kubeflow/" → "/kubeflow". Only plain path segments are allowed, since the
+/// prefix ends up in links, cookies and the router.
+pub fn normalize_base_path(raw: &str) -> Result<String, ConfigError> {
+    let fail = |why| Err(ConfigError::BasePath(raw.to_string(), why));
+    let trimmed = raw.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return Ok(String::new());
+    }
+    if !trimmed.starts_with('/') {
+        return fail("must start with '/', like /kubeflow/");
+    }
+    for segment in trimmed[1..].split('/') {
+        if segment.is_empty() {
+            return fail("has an empty segment ('//')");
+        }
+        if segment == "." || segment == ".." {
+            return fail("may not contain '.' or '..' segments");
+        }
+        if !segment
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'))
+        {
+            return fail("segments may only use letters, digits, '-', '_', '.' and '~'");
+        }
+    }
+    Ok(trimmed.to_string())
+}
+
+/// Each source must be a CSP keyword or a host/scheme source: anything else could inject
+/// directives into the policy header.
+fn frame_ancestors(raw: Vec<String>) -> Result<Vec<String>, ConfigError> {
+    let sources: Vec<String> = raw
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if sources.is_empty() {
+        return Err(ConfigError::FrameAncestor(
+            String::new(),
+            "give at least one source, e.g. 'self'",
+        ));
+    }
+    for source in &sources {
+        check_frame_ancestor(source)
+            .map_err(|why| ConfigError::FrameAncestor(source.clone(), why))?;
+    }
+    if sources.len() > 1 && sources.iter().any(|s| s == "'none'") {
+        return Err(ConfigError::FrameAncestor(
+            "'none'".into(),
+            "cannot be combined with other sources",
+        ));
+    }
+    Ok(sources)
+}
+
+fn check_frame_ancestor(source: &str) -> Result<(), &'static str> {
+    match source {
+        "'self'" | "'none'" => return Ok(()),
+        "*" => return Err("'*' lets any site frame kfdash; list the portal origins instead"),
+        _ => {}
+    }
+    if source.starts_with('\'') {
+        return Err("the only keywords allowed are 'self' and 'none'");
+    }
+    let (scheme, rest) = match source.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, source),
+    };
+    if let Some(scheme) = scheme {
+        if !matches!(scheme, "http" | "https") {
+            return Err("only http:// and https:// origins can frame a page");
+        }
+    } else if let Some(scheme) = source.strip_suffix(':') {
+        // A scheme source such as `https:`.
+        return if scheme == "https" {
+            Ok(())
+        } else {
+            Err("the only scheme source allowed is https:")
+        };
+    }
+    let host_port = rest.split('/').next().unwrap_or_default();
+    if rest.len() != host_port.len() && !rest[host_port.len()..].chars().all(is_path_char) {
+        return Err("the path part has characters a CSP source cannot hold");
+    }
+    let (host, port) = match host_port.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (host_port, None),
+    };
+    if let Some(port) = port {
+        if port != "*" && port.parse::<u16>().is_err() {
+            return Err("the port must be a number or '*'");
+        }
+    }
+    let host = host.strip_prefix("*.").unwrap_or(host);
+    let labels_ok = !host.is_empty()
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        });
+    if labels_ok {
+        Ok(())
+    } else {
+        Err("expected an origin like https://portal.example.com")
+    }
+}
+
+fn is_path_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.' | '~')
+}
+
+fn dev_user(user: String) -> Result<String, ConfigError> {
+    let user = user.trim().to_string();
+    let valid = user.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && domain.contains('.')
+            && !user.chars().any(|c| c.is_whitespace() || c.is_control())
+    });
+    if valid {
+        Ok(user)
+    } else {
+        Err(ConfigError::DevUser(user))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(args: &[&str]) -> Result<Settings, ConfigError> {
+        let mut argv = vec!["kfdash"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv)
+            .expect("flags parse")
+            .into_settings()
+    }
+
+    #[test]
+    fn defaults_run_the_sandbox_as_the_dev_user_on_loopback() {
+        let settings = settings(&[]).unwrap();
+        assert_eq!(settings.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(settings.base_path, "");
+        assert_eq!(settings.cluster, ClusterKind::Sandbox);
+        assert_eq!(
+            settings.auth,
+            Auth::Dev {
+                user: "user@example.com".into()
+            }
+        );
+        assert_eq!(settings.frame_ancestors, vec!["'self'"]);
+        assert_eq!(settings.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn base_path_is_normalised_with_or_without_trailing_slash() {
+        for (raw, expected) in [
+            ("/", ""),
+            ("", ""),
+            ("/kubeflow", "/kubeflow"),
+            ("/kubeflow/", "/kubeflow"),
+            ("/a/b-c/", "/a/b-c"),
+        ] {
+            assert_eq!(normalize_base_path(raw).as_deref(), Ok(expected), "{raw}");
+        }
+    }
+
+    #[test]
+    fn base_path_rejects_what_could_escape_or_confuse_the_router() {
+        for raw in [
+            "kubeflow",
+            "/a//b",
+            "/../etc",
+            "/a/./b",
+            "/a b",
+            "/a?x=1",
+            "/a#b",
+            "/<script>",
+        ] {
+            let error = normalize_base_path(raw).unwrap_err();
+            assert!(matches!(error, ConfigError::BasePath(..)), "{raw}: {error}");
+            assert!(error.to_string().starts_with("--base-path"), "{error}");
+        }
+    }
+
+    #[test]
+    fn frame_ancestors_accept_keywords_and_origins() {
+        let settings = settings(&[
+            "--frame-ancestors",
+            "'self' https://portal.example.com",
+            "--frame-ancestors",
+            "https://*.corp.example:8443",
+        ])
+        .unwrap();
+        assert_eq!(
+            settings.frame_ancestors,
+            vec![
+                "'self'",
+                "https://portal.example.com",
+                "https://*.corp.example:8443"
+            ]
+        );
+        assert_eq!(
+            settings_ok(&["--frame-ancestors", "'none'"]),
+            vec!["'none'"]
+        );
+        assert_eq!(
+            settings_ok(&["--frame-ancestors", "http://127.0.0.1:4000"]),
+            vec!["http://127.0.0.1:4000"]
+        );
+    }
+
+    fn settings_ok(args: &[&str]) -> Vec<String> {
+        settings(args).unwrap().frame_ancestors
+    }
+
+    #[test]
+    fn frame_ancestors_refuse_injection_and_wildcards() {
+        for bad in [
+            "https://a.example;script-src *",
+            "*",
+            "'unsafe-inline'",
+            "javascript:",
+            "data:",
+            "https://a.example,https://b.example",
+            "ftp://files.example",
+            "https://-bad.example",
+            "https://host:99999",
+            "https://",
+        ] {
+            let error = settings(&["--frame-ancestors", bad]).unwrap_err();
+            assert!(
+                matches!(error, ConfigError::FrameAncestor(..)),
+                "{bad}: {error}"
+            );
+        }
+        let error = settings(&["--frame-ancestors", "'none' 'self'"]).unwrap_err();
+        assert!(error.to_string().contains("cannot be combined"), "{error}");
+    }
+
+    #[test]
+    fn features_of_later_issues_are_refused_clearly() {
+        let error = settings(&["--cluster", "kube"]).unwrap_err();
+        assert!(error.to_string().contains("--cluster kube"), "{error}");
+        for auth in ["iap", "header"] {
+            let error = settings(&["--auth", auth]).unwrap_err();
+            assert!(
+                error.to_string().contains(&format!("--auth {auth}")),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn dev_user_must_be_an_email() {
+        assert!(matches!(
+            settings(&["--dev-user", "nobody"]),
+            Err(ConfigError::DevUser(_))
+        ));
+        assert!(matches!(
+            settings(&["--dev-user", "a b@example.com"]),
+            Err(ConfigError::DevUser(_))
+        ));
+        assert_eq!(
+            settings(&["--dev-user", "ada@lovelace.dev"]).unwrap().auth,
+            Auth::Dev {
+                user: "ada@lovelace.dev".into()
+            }
+        );
+    }
+
+    #[test]
+    fn unknown_flags_and_values_stop_startup() {
+        assert!(Cli::try_parse_from(["kfdash", "--clutser", "sandbox"]).is_err());
+        assert!(Cli::try_parse_from(["kfdash", "--cluster", "minikube"]).is_err());
+        assert!(Cli::try_parse_from(["kfdash", "--log-format", "xml"]).is_err());
+        assert!(Cli::try_parse_from(["kfdash", "--addr", "localhost"]).is_err());
+    }
+
+    #[test]
+    fn log_format_json_is_accepted() {
+        assert_eq!(
+            settings(&["--log-format", "json"]).unwrap().log_format,
+            LogFormat::Json
+        );
+    }
+}

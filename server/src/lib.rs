@@ -1,0 +1,9 @@
+#![recursion_limit = "256"]
+//! The kfdash server: configuration, identity, security layers and the one router assembly.
+//! `main.rs` only parses flags and serves what `router::build` returns.
+
+pub mod config;
+pub mod identity;
+pub mod observability;
+pub mod router;
+pub mod security;
