@@ -5,7 +5,9 @@ export const test = base.extend<{ consoleErrors: string[] }>({
   consoleErrors: async ({ page }, use) => {
     const errors: string[] = [];
     page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
+      // A page that is itself a 404 (on purpose) is not an error of the app.
+      const documentStatus = message.text().startsWith('Failed to load resource') && message.location().url === page.url();
+      if (message.type() === 'error' && !documentStatus) errors.push(message.text());
     });
     page.on('pageerror', (error) => errors.push(String(error)));
     await use(errors);

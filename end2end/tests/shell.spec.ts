@@ -73,7 +73,7 @@ test('?embed=1 hides the chrome and keeps it hidden while navigating', async ({ 
 
   await page.goto('/?embed=1');
   await hydrated(page);
-  await page.getByRole('link', { name: /Pipelines/ }).click();
+  await page.getByTestId('tile-pipelines').click();
   await expect(page).toHaveURL('/pipelines?embed=1');
   await expect(page.getByTestId('sidebar')).toHaveCount(0);
 });

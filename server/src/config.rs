@@ -237,10 +237,11 @@ fn check_frame_ancestor(source: &str) -> Result<(), &'static str> {
         Some((host, port)) => (host, Some(port)),
         None => (host_port, None),
     };
-    if let Some(port) = port {
-        if port != "*" && port.parse::<u16>().is_err() {
-            return Err("the port must be a number or '*'");
-        }
+    if let Some(port) = port
+        && port != "*"
+        && port.parse::<u16>().is_err()
+    {
+        return Err("the port must be a number or '*'");
     }
     let host = host.strip_prefix("*.").unwrap_or(host);
     let labels_ok = !host.is_empty()

@@ -85,7 +85,7 @@ pub fn HomePage() -> AnyView {
                 <ul class="tiles">
                     {AREAS.iter().map(|&(path, title, text, icon)| view! {
                         <li>
-                            <A href=move || carried.read().href(path) attr:class="tile card">
+                            <A href=move || carried.read().href(path) attr:class="tile card" attr:data-testid=format!("tile{}", path.replace('/', "-"))>
                                 <span class="tile__icon"><Icon kind=icon /></span>
                                 <span class="tile__body">
                                     <span class="tile__title">{title}</span>

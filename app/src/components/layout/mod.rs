@@ -9,7 +9,7 @@ use crate::components::toast::{ToastRegion, use_toaster};
 use crate::domain::nav::LinkContext;
 use crate::model::{AppError, Session};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 /// The signed-in session, loaded once per page load and shared by context.
 pub type SessionResource = Resource<Result<Session, AppError>>;
@@ -38,13 +38,9 @@ pub fn AppLayout(children: Children) -> AnyView {
         }
     });
 
-    // The drawer (narrow screens) closes whenever the user navigates.
+    // The navigation drawer of narrow screens.
     let nav_open = RwSignal::new(false);
-    let location = use_location();
-    Effect::new(move |_| {
-        location.pathname.track();
-        nav_open.set(false);
-    });
+    let main = NodeRef::<leptos::html::Main>::new();
 
     // Effects run only in the browser: this marks the moment the page became interactive.
     let hydrated = RwSignal::new(false);
@@ -56,13 +52,25 @@ pub fn AppLayout(children: Children) -> AnyView {
             data-testid="app"
             data-hydrated=move || hydrated.get().then_some("true")
             class:app--embed=move || embed.get() class:app--nav-open=move || nav_open.get()>
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            // The router would treat "#main" as a navigation; move focus ourselves.
+            <a
+                class="skip-link"
+                href="#main"
+                on:click=move |event| {
+                    if let Some(main) = main.get() {
+                        event.prevent_default();
+                        let _ = main.focus();
+                    }
+                }
+            >
+                "Skip to content"
+            </a>
             <Show when=move || !embed.get()>
                 <header::Header session nav_open />
-                <sidebar::Sidebar />
+                <sidebar::Sidebar nav_open />
                 <div class="scrim" on:click=move |_| nav_open.set(false) aria-hidden="true"></div>
             </Show>
-            <main id="main" class="main" tabindex="-1">
+            <main id="main" class="main" tabindex="-1" node_ref=main>
                 {children()}
             </main>
             <ToastRegion />

@@ -34,11 +34,12 @@ const SECTIONS: &[(&str, &str, IconKind, &str)] = &[
 ];
 
 #[component]
-pub fn Sidebar() -> AnyView {
+pub fn Sidebar(nav_open: RwSignal<bool>) -> AnyView {
     let carried = super::use_links();
     view! {
         <nav class="sidebar" aria-label="Sections" data-testid="sidebar">
-            <ul class="sidebar__list">
+            // Choosing a section closes the drawer on narrow screens.
+            <ul class="sidebar__list" on:click=move |_| nav_open.set(false)>
                 {SECTIONS
                     .iter()
                     .map(|&(path, label, icon, testid)| {
