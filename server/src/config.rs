@@ -45,6 +45,18 @@ pub struct Cli {
     #[arg(long, env = "KFDASH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
+    /// Where the sandbox keeps its state (state.json) and its kubeconfig.
+    #[arg(long, env = "KFDASH_DATA_DIR", default_value = ".kfdash")]
+    pub data_dir: PathBuf,
+
+    /// Start the sandbox afresh from demo data, discarding its saved state.
+    #[arg(long, env = "KFDASH_SANDBOX_RESET")]
+    pub sandbox_reset: bool,
+
+    /// Loopback address where the sandbox serves kubectl (port 0 picks a free one).
+    #[arg(long, env = "KFDASH_SANDBOX_ADDR", default_value = "127.0.0.1:0")]
+    pub sandbox_addr: SocketAddr,
+
     /// Where the built site (pkg/ and public assets) is; cargo-leptos sets LEPTOS_SITE_ROOT.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
@@ -88,6 +100,9 @@ pub struct Settings {
     pub frame_ancestors: Vec<String>,
     pub log_format: LogFormat,
     pub site_root: PathBuf,
+    pub data_dir: PathBuf,
+    pub sandbox_reset: bool,
+    pub sandbox_addr: SocketAddr,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -107,15 +122,19 @@ pub enum ConfigError {
 impl Cli {
     pub fn into_settings(self) -> Result<Settings, ConfigError> {
         let cluster = match self.cluster {
-            // Real clusters arrive with the sandbox issue's wiring; until then auto means sandbox.
-            ClusterChoice::Auto | ClusterChoice::Sandbox => ClusterKind::Sandbox,
-            ClusterChoice::Kube => {
-                return Err(ConfigError::NotYetAvailable(
-                    "--cluster kube: connecting to a real cluster is not available in this build yet; \
-                     use --cluster sandbox (or auto)",
-                ));
+            ClusterChoice::Sandbox => ClusterKind::Sandbox,
+            ClusterChoice::Kube => ClusterKind::Kube,
+            // --auth dev only ever runs on the sandbox, so auto means sandbox with it.
+            ClusterChoice::Auto if self.auth == AuthChoice::Dev || !real_cluster_configured() => {
+                ClusterKind::Sandbox
             }
+            ClusterChoice::Auto => ClusterKind::Kube,
         };
+        if cluster == ClusterKind::Sandbox && !self.sandbox_addr.ip().is_loopback() {
+            return Err(ConfigError::Contradiction(
+                "--sandbox-addr must be a loopback address (127.0.0.1 or ::1): the sandbox's kubeconfig holds an admin token",
+            ));
+        }
         let auth = match self.auth {
             AuthChoice::Dev if cluster != ClusterKind::Sandbox => {
                 return Err(ConfigError::Contradiction(
@@ -145,8 +164,19 @@ impl Cli {
             frame_ancestors: frame_ancestors(self.frame_ancestors)?,
             log_format: self.log_format,
             site_root: self.site_root,
+            data_dir: self.data_dir,
+            sandbox_reset: self.sandbox_reset,
+            sandbox_addr: self.sandbox_addr,
         })
     }
+}
+
+/// A kubeconfig or an in-cluster service account is there to connect with.
+fn real_cluster_configured() -> bool {
+    std::env::var_os("KUBECONFIG").is_some_and(|path| !path.is_empty())
+        || std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()
+        || std::env::var_os("HOME")
+            .is_some_and(|home| PathBuf::from(home).join(".kube/config").exists())
 }
 
 /// "/", "" → ""; "/kubeflow/" → "/kubeflow". Only plain path segments are allowed, since the
@@ -393,7 +423,8 @@ mod tests {
     #[test]
     fn features_of_later_issues_are_refused_clearly() {
         let error = settings(&["--cluster", "kube"]).unwrap_err();
-        assert!(error.to_string().contains("--cluster kube"), "{error}");
+        assert!(matches!(error, ConfigError::Contradiction(_)), "{error}");
+        assert!(error.to_string().contains("--auth dev"), "{error}");
         for auth in ["iap", "header"] {
             let error = settings(&["--auth", auth]).unwrap_err();
             assert!(
@@ -427,6 +458,25 @@ mod tests {
         assert!(Cli::try_parse_from(["kfdash", "--cluster", "minikube"]).is_err());
         assert!(Cli::try_parse_from(["kfdash", "--log-format", "xml"]).is_err());
         assert!(Cli::try_parse_from(["kfdash", "--addr", "localhost"]).is_err());
+    }
+
+    #[test]
+    fn sandbox_listens_only_on_loopback() {
+        assert_eq!(
+            settings(&[]).unwrap().sandbox_addr.to_string(),
+            "127.0.0.1:0"
+        );
+        assert!(settings(&["--sandbox-addr", "[::1]:7000"]).is_ok());
+        let error = settings(&["--sandbox-addr", "0.0.0.0:7000"]).unwrap_err();
+        assert!(error.to_string().contains("loopback"), "{error}");
+    }
+
+    #[test]
+    fn auto_with_dev_auth_is_the_sandbox() {
+        assert_eq!(
+            settings(&["--cluster", "auto"]).unwrap().cluster,
+            ClusterKind::Sandbox
+        );
     }
 
     #[test]

@@ -6,4 +6,5 @@ pub mod config;
 pub mod identity;
 pub mod observability;
 pub mod router;
+pub mod sandbox;
 pub mod security;

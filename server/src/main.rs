@@ -1,6 +1,8 @@
 //! `kfdash`: parse the configuration, then serve the router until asked to stop.
 
+use app::model::ClusterKind;
 use clap::Parser;
+use server::sandbox::{Sandbox, SandboxOptions};
 use server::{config::Cli, observability, router};
 use std::process::ExitCode;
 
@@ -15,7 +17,7 @@ async fn main() -> ExitCode {
     };
     observability::init_logging(settings.log_format);
 
-    let app = router::build(&settings);
+    // Bind first: a second kfdash on a busy port must fail before touching the sandbox's files.
     let listener = match tokio::net::TcpListener::bind(settings.addr).await {
         Ok(listener) => listener,
         Err(error) => {
@@ -26,6 +28,38 @@ async fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let (kube, sandbox) = match settings.cluster {
+        ClusterKind::Sandbox => {
+            let server::config::Auth::Dev { user } = &settings.auth;
+            let mut options = SandboxOptions::new(&settings.data_dir, user);
+            options.reset = settings.sandbox_reset;
+            options.listen = Some(settings.sandbox_addr);
+            match Sandbox::start(options).await {
+                Ok(sandbox) => {
+                    if let Some((addr, kubeconfig)) = &sandbox.listener {
+                        let path = std::fs::canonicalize(kubeconfig)
+                            .unwrap_or_else(|_| kubeconfig.clone());
+                        tracing::info!(%addr, "sandbox cluster ready; use it with: export KUBECONFIG={}", path.display());
+                    }
+                    (sandbox.dashboard_client(), Some(sandbox))
+                }
+                Err(error) => {
+                    eprintln!("kfdash: {error}");
+                    return ExitCode::from(1);
+                }
+            }
+        }
+        ClusterKind::Kube => match kube::Client::try_default().await {
+            Ok(client) => (client, None),
+            Err(error) => {
+                eprintln!(
+                    "kfdash: --cluster kube: no reachable cluster ({error}); set KUBECONFIG, run in a pod, or use --cluster sandbox"
+                );
+                return ExitCode::from(1);
+            }
+        },
+    };
+    let app = router::build(&settings, kube);
     tracing::info!(
         cluster = ?settings.cluster,
         base_path = %settings.base_path,
@@ -33,10 +67,16 @@ async fn main() -> ExitCode {
         settings.addr,
         settings.base_path
     );
-    if let Err(error) = axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
-        .await
+        .await;
+    // Whatever was written since the last periodic save goes to disk before we exit.
+    if let Some(sandbox) = &sandbox
+        && let Err(error) = sandbox.save_now()
     {
+        tracing::error!(%error, "cannot save the sandbox state on shutdown");
+    }
+    if let Err(error) = served {
         tracing::error!(%error, "server stopped");
         return ExitCode::from(1);
     }

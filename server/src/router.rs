@@ -28,6 +28,8 @@ pub struct AppState {
     pub options: LeptosOptions,
     pub server: ServerContext,
     pub site_root: Arc<PathBuf>,
+    /// The dashboard's own client: for readiness and the platform reads Kubeflow also does.
+    pub kube: kube::Client,
 }
 
 impl AppState {
@@ -42,7 +44,7 @@ impl AppState {
     }
 }
 
-pub fn build(settings: &Settings) -> Router {
+pub fn build(settings: &Settings, kube: kube::Client) -> Router {
     let state = AppState {
         options: LeptosOptions::builder()
             .output_name("kfdash")
@@ -54,6 +56,7 @@ pub fn build(settings: &Settings) -> Router {
             base_path: settings.base_path.clone(),
         },
         site_root: Arc::new(settings.site_root.clone()),
+        kube,
     };
     let base = &settings.base_path;
     let routes =
@@ -67,12 +70,13 @@ pub fn build(settings: &Settings) -> Router {
             identity::Identity::new(settings.auth.clone(), base),
             identity::attach,
         ))
-        .with_state(state);
+        .with_state(state.clone());
 
     let mut probes = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(observability::render_metrics));
+        .route("/metrics", get(observability::render_metrics))
+        .with_state(state.clone());
     if !base.is_empty() {
         let nested = probes.clone();
         probes = probes.nest(base, nested);
@@ -119,9 +123,29 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Ready as soon as the router exists; the cluster check joins here with the sandbox issue.
-async fn readyz() -> &'static str {
-    "ok"
+/// Ready when the cluster answers: a dashboard that cannot reach it should get no traffic.
+async fn readyz(State(state): State<AppState>) -> Response {
+    match tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        state.kube.apiserver_version(),
+    )
+    .await
+    {
+        Ok(Ok(_)) => "ok".into_response(),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "not ready: the cluster did not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the cluster is not reachable",
+            )
+                .into_response()
+        }
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the cluster did not answer within 2 s",
+        )
+            .into_response(),
+    }
 }
 
 /// Server functions are registered under `/api/…`; under a base path, strip it first.

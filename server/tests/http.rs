@@ -5,16 +5,26 @@ use axum::{Router, body::Body, routing::get};
 use clap::Parser;
 use http::{Request, Response, StatusCode, header};
 use http_body_util::BodyExt;
+use server::sandbox::{Sandbox, SandboxOptions};
 use server::{config::Cli, router};
 use tower::ServiceExt;
 
 struct Site {
     dir: tempfile::TempDir,
+    /// Each test's own sandbox cluster; kept alive with the site.
+    sandbox: Sandbox,
 }
 
-/// A site root with the files cargo-leptos would put there, so static serving is exercised.
-fn site() -> Site {
+/// A site root with the files cargo-leptos would put there, so static serving is exercised,
+/// and a sandbox for the cluster.
+async fn site() -> Site {
     let dir = tempfile::tempdir().unwrap();
+    let sandbox = Sandbox::start(SandboxOptions::new(
+        dir.path().join("data"),
+        "user@example.com",
+    ))
+    .await
+    .unwrap();
     std::fs::create_dir_all(dir.path().join("pkg")).unwrap();
     std::fs::write(dir.path().join("pkg/kfdash.css"), "body{}").unwrap();
     std::fs::write(
@@ -22,14 +32,17 @@ fn site() -> Site {
         "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
     )
     .unwrap();
-    Site { dir }
+    Site { dir, sandbox }
 }
 
 fn app(site: &Site, args: &[&str]) -> Router {
     let root = site.dir.path().to_string_lossy().to_string();
     let mut argv = vec!["kfdash", "--site-root", &root];
     argv.extend_from_slice(args);
-    router::build(&Cli::try_parse_from(argv).unwrap().into_settings().unwrap())
+    router::build(
+        &Cli::try_parse_from(argv).unwrap().into_settings().unwrap(),
+        site.sandbox.dashboard_client(),
+    )
 }
 
 async fn send(app: &Router, request: Request<Body>) -> (Response<()>, String) {
@@ -87,7 +100,7 @@ fn assert_secure_html(response: &Response<()>, frame_ancestors: &str) {
 
 #[tokio::test]
 async fn health_and_readiness_answer_without_identity() {
-    let site = site();
+    let site = site().await;
     let app = app(&site, &[]);
     for path in ["/healthz", "/readyz"] {
         let (response, body) = send(&app, Request::get(path).body(Body::empty()).unwrap()).await;
@@ -102,7 +115,7 @@ async fn health_and_readiness_answer_without_identity() {
 
 #[tokio::test]
 async fn metrics_count_requests_by_route_pattern() {
-    let site = site();
+    let site = site().await;
     let app = app(&site, &[]);
     get_page(&app, "/notebooks/my-notebook").await;
     let (response, body) = send(&app, Request::get("/metrics").body(Body::empty()).unwrap()).await;
@@ -127,7 +140,7 @@ async fn metrics_count_requests_by_route_pattern() {
 
 #[tokio::test]
 async fn home_page_is_rendered_with_a_nonce_that_matches_the_policy() {
-    let site = site();
+    let site = site().await;
     let app = app(&site, &[]);
     let (response, body) = get_page(&app, "/").await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -162,7 +175,7 @@ async fn home_page_is_rendered_with_a_nonce_that_matches_the_policy() {
 
 #[tokio::test]
 async fn nonces_differ_between_responses() {
-    let site = site();
+    let site = site().await;
     let app = app(&site, &[]);
     let (first, _) = get_page(&app, "/").await;
     let (second, _) = get_page(&app, "/").await;
@@ -174,7 +187,7 @@ async fn nonces_differ_between_responses() {
 
 #[tokio::test]
 async fn unknown_page_is_a_404_html_page_with_the_same_headers() {
-    let site = site();
+    let site = site().await;
     let app = app(
         &site,
         &["--frame-ancestors", "'self' https://portal.example.com"],
@@ -187,7 +200,7 @@ async fn unknown_page_is_a_404_html_page_with_the_same_headers() {
 
 #[tokio::test]
 async fn a_panicking_handler_becomes_a_500_html_page_with_the_same_headers() {
-    let site = site();
+    let site = site().await;
     let root = site.dir.path().to_string_lossy().to_string();
     let settings = Cli::try_parse_from(["kfdash", "--site-root", &root])
         .unwrap()
@@ -204,7 +217,7 @@ async fn a_panicking_handler_becomes_a_500_html_page_with_the_same_headers() {
 
 #[tokio::test]
 async fn user_text_in_the_url_is_escaped() {
-    let site = site();
+    let site = site().await;
     let app = app(&site, &[]);
     let (response, body) = get_page(
         &app,
@@ -224,7 +237,7 @@ async fn user_text_in_the_url_is_escaped() {
 
 #[tokio::test]
 async fn session_server_function_answers_json_for_the_signed_in_user() {
-    let site = site();
+    let site = site().await;
     let app = app(&site, &["--dev-user", "ada@example.com"]);
     let request = Request::post("/api/session")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -241,7 +254,7 @@ async fn session_server_function_answers_json_for_the_signed_in_user() {
 
 #[tokio::test]
 async fn unknown_server_function_is_a_client_error_not_a_500() {
-    let site = site();
+    let site = site().await;
     let app = app(&site, &[]);
     let request = Request::post("/api/no-such-function")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -257,7 +270,7 @@ async fn unknown_server_function_is_a_client_error_not_a_500() {
 
 #[tokio::test]
 async fn static_assets_are_served_and_traversal_is_not() {
-    let site = site();
+    let site = site().await;
     let app = app(&site, &[]);
     let (response, body) = send(
         &app,
@@ -274,7 +287,7 @@ async fn static_assets_are_served_and_traversal_is_not() {
 
 #[tokio::test]
 async fn base_path_serves_pages_assets_and_functions_under_the_prefix() {
-    let site = site();
+    let site = site().await;
     for flag in ["/kubeflow", "/kubeflow/"] {
         let app = app(&site, &["--base-path", flag]);
         for page in [

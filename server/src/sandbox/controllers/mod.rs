@@ -1,0 +1,191 @@
+//! Simulated controllers, like kwok: small, deterministic reconcilers that do what Kubeflow's
+//! and Kubernetes' controllers would, so objects created through the sandbox come alive.
+//!
+//! Each reconciler is level-based: an event only says *which* object to look at; the
+//! reconciler reads the current state and converges it. After a restart every object is
+//! reconciled once, so nothing depends on having seen an event.
+//!
+//! - Profile → Namespace, owner RoleBinding, default-editor/viewer ServiceAccounts, quota.
+//! - Notebook → Pod `<name>-0` going Pending → ContainerCreating → Running (or staying
+//!   Pending when unschedulable); no pod while the notebook is stopped.
+//! - Argo Workflow and Katib Experiment reconcilers join here, in the same style.
+
+mod notebook;
+mod profile;
+
+pub use notebook::pod_log;
+
+use super::registry::{self, ResourceType};
+use super::store::{self, Store, WriteOptions};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Runs the profile reconciler once, synchronously: the seed needs namespaces before it can
+/// put notebooks in them.
+pub fn reconcile_profile(store: &Store, name: &str) {
+    profile::reconcile(store, name);
+}
+
+/// Field manager of every controller write, as it shows in managedFields.
+pub const MANAGER: &str = "kfdash-sandbox-controller";
+
+/// How long the simulated pod spends in each phase before the next.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    pub step: Duration,
+}
+
+impl Default for Pace {
+    fn default() -> Self {
+        Self {
+            step: Duration::from_millis(1500),
+        }
+    }
+}
+
+pub(crate) fn resource(group: &str, version: &str, plural: &str) -> &'static ResourceType {
+    registry::find(group, version, plural).expect("controllers only touch served kinds")
+}
+
+pub(crate) fn options() -> WriteOptions {
+    WriteOptions {
+        field_manager: Some(MANAGER.into()),
+        operation: "Update",
+        ..WriteOptions::default()
+    }
+}
+
+/// Starts the controllers on `store`; they run until the runtime stops.
+pub fn spawn(store: Arc<Store>, pace: Pace) {
+    // Subscribe before the resync so no event between the two is missed.
+    let mut live = store
+        .subscribe(None)
+        .expect("subscribing without a revision cannot fail")
+        .live;
+    let controllers = Arc::new(Controllers {
+        store: store.clone(),
+        pace,
+        timers: Default::default(),
+    });
+    controllers.resync();
+    tokio::spawn(async move {
+        loop {
+            match live.recv().await {
+                Ok(event) => controllers.on_event(&event),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => controllers.resync(),
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+}
+
+pub(crate) struct Controllers {
+    pub(crate) store: Arc<Store>,
+    pub(crate) pace: Pace,
+    /// Pods (by uid) whose next phase is already scheduled.
+    pub(crate) timers: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+impl Controllers {
+    fn resync(self: &Arc<Self>) {
+        for profile in self
+            .store
+            .list(
+                resource("kubeflow.org", "v1", "profiles"),
+                None,
+                &|_| true,
+                None,
+                None,
+            )
+            .items
+        {
+            profile::reconcile(
+                &self.store,
+                store::meta_str(&profile, "name").unwrap_or_default(),
+            );
+        }
+        for notebook in self
+            .store
+            .list(
+                resource("kubeflow.org", "v1", "notebooks"),
+                None,
+                &|_| true,
+                None,
+                None,
+            )
+            .items
+        {
+            let namespace = store::meta_str(&notebook, "namespace").unwrap_or_default();
+            notebook::reconcile(
+                self,
+                namespace,
+                store::meta_str(&notebook, "name").unwrap_or_default(),
+            );
+        }
+    }
+
+    fn on_event(self: &Arc<Self>, event: &store::Event) {
+        let name = store::meta_str(&event.object, "name").unwrap_or_default();
+        let namespace = store::meta_str(&event.object, "namespace").unwrap_or_default();
+        match (event.resource.group, event.resource.plural) {
+            ("kubeflow.org", "profiles") => profile::reconcile(&self.store, name),
+            ("kubeflow.org", "notebooks") => notebook::reconcile(self, namespace, name),
+            ("", "pods") => {
+                if let Some(notebook) = event
+                    .object
+                    .pointer("/metadata/labels/notebook-name")
+                    .and_then(Value::as_str)
+                {
+                    notebook::reconcile(self, namespace, notebook);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Records a core/v1 Event about `object`, as kubectl describe and the UI show them.
+pub(crate) fn record_event(
+    store: &Store,
+    object: &Value,
+    kind: &str,
+    event_type: &str,
+    reason: &str,
+    message: &str,
+) {
+    let namespace = store::meta_str(object, "namespace").unwrap_or("default");
+    let name = store::meta_str(object, "name").unwrap_or_default();
+    let now = store::now_rfc3339();
+    let event = json!({
+        "metadata": { "generateName": format!("{name}.") },
+        "involvedObject": {
+            "kind": kind,
+            "name": name,
+            "namespace": namespace,
+            "uid": store::meta_str(object, "uid"),
+            "apiVersion": object.get("apiVersion"),
+        },
+        "reason": reason,
+        "message": message,
+        "type": event_type,
+        "count": 1,
+        "firstTimestamp": now,
+        "lastTimestamp": now,
+        "source": { "component": MANAGER },
+    });
+    // An event that cannot be recorded (namespace going away) is not worth failing over.
+    let _ = store.create(resource("", "v1", "events"), namespace, event, &options());
+}
+
+/// An ownerReference to `owner`, so deleting it cascades.
+pub(crate) fn owner_reference(owner: &Value) -> Value {
+    json!([{
+        "apiVersion": owner.get("apiVersion"),
+        "kind": owner.get("kind"),
+        "name": store::meta_str(owner, "name"),
+        "uid": store::meta_str(owner, "uid"),
+        "controller": true,
+        "blockOwnerDeletion": true,
+    }])
+}

@@ -1,0 +1,485 @@
+//! What a fresh sandbox holds: Kubeflow's RBAC roles, the dashboard's own permissions, and demo
+//! data for the dev user: their profile, a team workspace they contribute to, and another
+//! user's namespace they cannot see, with notebooks in different states.
+
+use super::controllers::{self, resource};
+use super::store::{Store, WriteOptions};
+use serde_json::{Value, json};
+
+const KUBEFLOW_RBAC: &str = "rbac.authorization.kubeflow.org";
+
+fn create(store: &Store, group: &str, version: &str, plural: &str, namespace: &str, object: Value) {
+    let kind = resource(group, version, plural);
+    let options = WriteOptions {
+        field_manager: Some("kfdash-sandbox-seed".into()),
+        ..WriteOptions::default()
+    };
+    if let Err(error) = store.create(kind, namespace, object, &options) {
+        tracing::warn!(plural, namespace, message = %error.message, "a seed object was not created");
+    }
+}
+
+fn cluster_role(
+    store: &Store,
+    name: &str,
+    labels: Value,
+    aggregate_from: Option<&str>,
+    rules: Value,
+) {
+    let mut role = json!({ "metadata": { "name": name, "labels": labels }, "rules": rules });
+    if let Some(label) = aggregate_from {
+        role["aggregationRule"] = json!({ "clusterRoleSelectors": [{ "matchLabels": { format!("{KUBEFLOW_RBAC}/{label}"): "true" } }] });
+    }
+    create(
+        store,
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterroles",
+        "",
+        role,
+    );
+}
+
+fn aggregate_to(role: &str) -> Value {
+    json!({ format!("{KUBEFLOW_RBAC}/aggregate-to-{role}"): "true" })
+}
+
+/// The namespace Kubeflow's registration flow suggests for an email: kubeflow-user-example-com.
+pub fn profile_name_for(email: &str) -> String {
+    let mut name: String = email
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    name = format!("kubeflow-{}", name.trim_matches('-'));
+    name.truncate(63);
+    name.trim_end_matches('-').to_string()
+}
+
+const READ: [&str; 3] = ["get", "list", "watch"];
+const WRITE: [&str; 5] = ["create", "delete", "deletecollection", "patch", "update"];
+
+fn roles(store: &Store) {
+    // Kubeflow's three roles are empty shells that aggregate the per-component roles below.
+    cluster_role(
+        store,
+        "kubeflow-admin",
+        json!({}),
+        Some("aggregate-to-kubeflow-admin"),
+        json!([]),
+    );
+    cluster_role(
+        store,
+        "kubeflow-edit",
+        aggregate_to("kubeflow-admin"),
+        Some("aggregate-to-kubeflow-edit"),
+        json!([]),
+    );
+    cluster_role(
+        store,
+        "kubeflow-view",
+        aggregate_to("kubeflow-edit"),
+        Some("aggregate-to-kubeflow-view"),
+        json!([]),
+    );
+    let kinds: [(&str, &str, &[&str]); 6] = [
+        (
+            "kubernetes",
+            "",
+            &[
+                "pods",
+                "pods/log",
+                "events",
+                "persistentvolumeclaims",
+                "configmaps",
+                "serviceaccounts",
+                "resourcequotas",
+            ],
+        ),
+        (
+            "notebooks",
+            "kubeflow.org",
+            &["notebooks", "notebooks/status", "poddefaults"],
+        ),
+        (
+            "katib",
+            "kubeflow.org",
+            &[
+                "experiments",
+                "experiments/status",
+                "trials",
+                "trials/status",
+                "suggestions",
+            ],
+        ),
+        ("pipelines", "argoproj.io", &["workflows"]),
+        (
+            "pipelines-crd",
+            "pipelines.kubeflow.org",
+            &["pipelines", "pipelineversions"],
+        ),
+        ("secrets", "", &["secrets"]),
+    ];
+    for (component, group, resources) in kinds {
+        // Secrets are editable by contributors but never listed by viewers, as in Kubeflow.
+        if component != "secrets" {
+            cluster_role(
+                store,
+                &format!("kubeflow-{component}-view"),
+                aggregate_to("kubeflow-view"),
+                None,
+                json!([
+                    { "apiGroups": [group], "resources": resources, "verbs": READ }
+                ]),
+            );
+        }
+        cluster_role(
+            store,
+            &format!("kubeflow-{component}-edit"),
+            aggregate_to("kubeflow-edit"),
+            None,
+            json!([
+                { "apiGroups": [group], "resources": resources, "verbs": WRITE.iter().chain(READ.iter()).collect::<Vec<_>>() }
+            ]),
+        );
+    }
+    // Owners manage who else works in their namespace.
+    cluster_role(
+        store,
+        "kubeflow-namespace-admin",
+        aggregate_to("kubeflow-admin"),
+        None,
+        json!([
+            { "apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings", "roles"], "verbs": WRITE.iter().chain(READ.iter()).collect::<Vec<_>>() },
+            { "apiGroups": ["security.istio.io"], "resources": ["authorizationpolicies"], "verbs": WRITE.iter().chain(READ.iter()).collect::<Vec<_>>() },
+        ]),
+    );
+    // Every signed-in user may ask what they may do, and read discovery and storage classes.
+    cluster_role(
+        store,
+        "kfdash-authenticated",
+        json!({}),
+        None,
+        json!([
+            { "apiGroups": ["authorization.k8s.io"], "resources": ["selfsubjectaccessreviews"], "verbs": ["create"] },
+            { "apiGroups": ["storage.k8s.io"], "resources": ["storageclasses"], "verbs": READ },
+            { "nonResourceURLs": ["/api", "/api/*", "/apis", "/apis/*", "/version"], "verbs": ["get"] },
+        ]),
+    );
+    create(
+        store,
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterrolebindings",
+        "",
+        json!({
+            "metadata": { "name": "kfdash-authenticated" },
+            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "kfdash-authenticated" },
+            "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "system:authenticated" }],
+        }),
+    );
+    // The dashboard: impersonate users, find which namespaces they belong to, manage
+    // contributors. Exactly what deploy/ will grant on a real cluster.
+    cluster_role(
+        store,
+        "kfdash",
+        json!({}),
+        None,
+        json!([
+            { "apiGroups": [""], "resources": ["users", "groups", "serviceaccounts"], "verbs": ["impersonate"] },
+            { "apiGroups": ["kubeflow.org"], "resources": ["profiles"], "verbs": WRITE.iter().chain(READ.iter()).collect::<Vec<_>>() },
+            { "apiGroups": [""], "resources": ["namespaces"], "verbs": READ },
+            { "apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings"], "verbs": WRITE.iter().chain(READ.iter()).collect::<Vec<_>>() },
+            { "apiGroups": ["security.istio.io"], "resources": ["authorizationpolicies"], "verbs": WRITE.iter().chain(READ.iter()).collect::<Vec<_>>() },
+            { "apiGroups": ["authorization.k8s.io"], "resources": ["subjectaccessreviews"], "verbs": ["create"] },
+        ]),
+    );
+    create(
+        store,
+        "",
+        "v1",
+        "namespaces",
+        "",
+        json!({ "metadata": { "name": "kubeflow" } }),
+    );
+    create(
+        store,
+        "",
+        "v1",
+        "serviceaccounts",
+        "kubeflow",
+        json!({ "metadata": { "name": "kfdash" } }),
+    );
+    create(
+        store,
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterrolebindings",
+        "",
+        json!({
+            "metadata": { "name": "kfdash" },
+            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "kfdash" },
+            "subjects": [{ "kind": "ServiceAccount", "name": "kfdash", "namespace": "kubeflow" }],
+        }),
+    );
+}
+
+fn profile(store: &Store, name: &str, owner: &str) {
+    create(
+        store,
+        "kubeflow.org",
+        "v1",
+        "profiles",
+        "",
+        json!({
+            "metadata": { "name": name },
+            "spec": {
+                "owner": { "kind": "User", "name": owner },
+                "resourceQuotaSpec": { "hard": { "cpu": "16", "memory": "64Gi", "requests.nvidia.com/gpu": "2", "persistentvolumeclaims": "20" } },
+            },
+        }),
+    );
+    controllers::reconcile_profile(store, name);
+}
+
+/// A contributor as Kubeflow's dashboard records one: a RoleBinding with user/role annotations
+/// and an Istio AuthorizationPolicy.
+fn contributor(store: &Store, namespace: &str, user: &str, role: &str) {
+    let suffix: String = user
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let name = format!("user-{suffix}-clusterrole-{role}");
+    create(
+        store,
+        "rbac.authorization.k8s.io",
+        "v1",
+        "rolebindings",
+        namespace,
+        json!({
+            "metadata": { "name": name, "annotations": { "user": user, "role": role } },
+            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": format!("kubeflow-{role}") },
+            "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": user }],
+        }),
+    );
+    create(
+        store,
+        "security.istio.io",
+        "v1",
+        "authorizationpolicies",
+        namespace,
+        json!({
+            "metadata": { "name": name, "annotations": { "user": user, "role": role } },
+            "spec": { "rules": [{ "when": [{ "key": "request.headers[kubeflow-userid]", "values": [user] }] }] },
+        }),
+    );
+}
+
+struct NotebookSeed<'a> {
+    name: &'a str,
+    server_type: &'a str,
+    image: &'a str,
+    cpu: &'a str,
+    memory: &'a str,
+    gpus: u32,
+    stopped: bool,
+}
+
+fn notebook(store: &Store, namespace: &str, creator: &str, seed: &NotebookSeed) {
+    let mut limits = json!({ "cpu": seed.cpu, "memory": seed.memory });
+    if seed.gpus > 0 {
+        limits["nvidia.com/gpu"] = json!(seed.gpus.to_string());
+    }
+    let mut annotations = json!({ "notebooks.kubeflow.org/server-type": seed.server_type, "notebooks.kubeflow.org/creator": creator });
+    if seed.stopped {
+        annotations["kubeflow-resource-stopped"] = json!("2026-11-01T09:00:00Z");
+    }
+    create(
+        store,
+        "",
+        "v1",
+        "persistentvolumeclaims",
+        namespace,
+        json!({
+            "metadata": { "name": format!("{}-workspace", seed.name), "labels": { "app": seed.name } },
+            "spec": { "accessModes": ["ReadWriteOnce"], "resources": { "requests": { "storage": "10Gi" } }, "storageClassName": "standard" },
+            "status": { "phase": "Bound" },
+        }),
+    );
+    create(
+        store,
+        "kubeflow.org",
+        "v1",
+        "notebooks",
+        namespace,
+        json!({
+            "metadata": { "name": seed.name, "labels": { "app": seed.name }, "annotations": annotations },
+            "spec": { "template": { "spec": {
+                "serviceAccountName": "default-editor",
+                "containers": [{
+                    "name": seed.name,
+                    "image": seed.image,
+                    "imagePullPolicy": "IfNotPresent",
+                    "resources": { "requests": { "cpu": seed.cpu, "memory": seed.memory }, "limits": limits },
+                    "volumeMounts": [
+                        { "name": "dshm", "mountPath": "/dev/shm" },
+                        { "name": format!("{}-workspace", seed.name), "mountPath": "/home/jovyan" },
+                    ],
+                }],
+                "volumes": [
+                    { "name": "dshm", "emptyDir": { "medium": "Memory" } },
+                    { "name": format!("{}-workspace", seed.name), "persistentVolumeClaim": { "claimName": format!("{}-workspace", seed.name) } },
+                ],
+            } } },
+        }),
+    );
+}
+
+fn pod_default(store: &Store, namespace: &str, name: &str, description: &str, spec: Value) {
+    let mut spec = spec;
+    spec["desc"] = json!(description);
+    spec["selector"] = json!({ "matchLabels": { name: "true" } });
+    create(
+        store,
+        "kubeflow.org",
+        "v1alpha1",
+        "poddefaults",
+        namespace,
+        json!({ "metadata": { "name": name }, "spec": spec }),
+    );
+}
+
+const JUPYTER: &str = "ghcr.io/kubeflow/kubeflow/notebook-servers/jupyter-scipy:v1.10.0";
+const VSCODE: &str = "ghcr.io/kubeflow/kubeflow/notebook-servers/codeserver-python:v1.10.0";
+const PYTORCH_GPU: &str =
+    "ghcr.io/kubeflow/kubeflow/notebook-servers/jupyter-pytorch-cuda-full:v1.10.0";
+
+pub fn seed(store: &Store, dev_user: &str) {
+    roles(store);
+    create(
+        store,
+        "storage.k8s.io",
+        "v1",
+        "storageclasses",
+        "",
+        json!({
+            "metadata": { "name": "standard", "annotations": { "storageclass.kubernetes.io/is-default-class": "true" } },
+            "provisioner": "sandbox.kfdash.io/hostpath",
+            "reclaimPolicy": "Delete",
+            "volumeBindingMode": "WaitForFirstConsumer",
+        }),
+    );
+
+    let own = profile_name_for(dev_user);
+    profile(store, &own, dev_user);
+    profile(store, "team-ml", "lead@example.com");
+    contributor(store, "team-ml", dev_user, "edit");
+    let stranger = "other@example.com";
+    profile(store, &profile_name_for(stranger), stranger);
+
+    for seed in [
+        NotebookSeed {
+            name: "scipy-explore",
+            server_type: "jupyter",
+            image: JUPYTER,
+            cpu: "500m",
+            memory: "1Gi",
+            gpus: 0,
+            stopped: false,
+        },
+        NotebookSeed {
+            name: "vscode-dev",
+            server_type: "group-one",
+            image: VSCODE,
+            cpu: "1",
+            memory: "2Gi",
+            gpus: 0,
+            stopped: true,
+        },
+        NotebookSeed {
+            name: "gpu-training",
+            server_type: "jupyter",
+            image: PYTORCH_GPU,
+            cpu: "4",
+            memory: "16Gi",
+            gpus: 2,
+            stopped: false,
+        },
+    ] {
+        notebook(store, &own, dev_user, &seed);
+    }
+    notebook(
+        store,
+        "team-ml",
+        "lead@example.com",
+        &NotebookSeed {
+            name: "team-analysis",
+            server_type: "jupyter",
+            image: JUPYTER,
+            cpu: "1",
+            memory: "4Gi",
+            gpus: 0,
+            stopped: false,
+        },
+    );
+    notebook(
+        store,
+        &profile_name_for(stranger),
+        stranger,
+        &NotebookSeed {
+            name: "private-research",
+            server_type: "jupyter",
+            image: JUPYTER,
+            cpu: "2",
+            memory: "8Gi",
+            gpus: 1,
+            stopped: false,
+        },
+    );
+    for namespace in [own.as_str(), "team-ml"] {
+        pod_default(
+            store,
+            namespace,
+            "access-ml-pipeline",
+            "Allow access to Kubeflow Pipelines",
+            json!({
+                "volumes": [{ "name": "volume-kf-pipeline-token", "projected": { "sources": [{ "serviceAccountToken": { "path": "token", "expirationSeconds": 7200, "audience": "pipelines.kubeflow.org" } }] } }],
+                "volumeMounts": [{ "mountPath": "/var/run/secrets/kubeflow/pipelines", "name": "volume-kf-pipeline-token", "readOnly": true }],
+                "env": [{ "name": "KF_PIPELINES_SA_TOKEN_PATH", "value": "/var/run/secrets/kubeflow/pipelines/token" }],
+            }),
+        );
+    }
+    pod_default(
+        store,
+        &own,
+        "gpu-toleration",
+        "Schedule on GPU nodes",
+        json!({
+            "tolerations": [{ "key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule" }],
+        }),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_names_follow_kubeflow() {
+        assert_eq!(
+            profile_name_for("user@example.com"),
+            "kubeflow-user-example-com"
+        );
+        assert_eq!(
+            profile_name_for("Ada.Lovelace+ml@Example.org"),
+            "kubeflow-ada-lovelace-ml-example-org"
+        );
+        assert!(profile_name_for(&format!("{}@example.com", "a".repeat(80))).len() <= 63);
+    }
+}
