@@ -85,6 +85,14 @@ pub struct Sandbox {
     /// Where kubectl can reach the sandbox, and the kubeconfig that says so.
     pub listener: Option<(SocketAddr, PathBuf)>,
     saver: persist::Saver,
+    /// Tells the background tasks (controllers, saver, listener) to stop when dropped.
+    shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.shutdown.send_replace(true);
+    }
 }
 
 fn random_token() -> String {
@@ -143,8 +151,10 @@ impl Sandbox {
         tokens.extend(options.extra_tokens.iter().cloned());
         let api = Arc::new(ApiServer::new(store.clone(), tokens));
         let router = rest::router(api.clone());
-        controllers::spawn(store.clone(), options.pace);
-        let saver = persist::Saver::spawn(store, state_path, options.save_interval);
+        let (shutdown, stopped) = tokio::sync::watch::channel(false);
+        controllers::spawn(store.clone(), options.pace, stopped.clone());
+        let saver =
+            persist::Saver::spawn(store, state_path, options.save_interval, stopped.clone());
         let listener = match options.listen {
             Some(addr) => {
                 let listener = tokio::net::TcpListener::bind(addr)
@@ -155,7 +165,7 @@ impl Sandbox {
                     .map_err(|error| SandboxError::Listen(addr, error))?;
                 let certificates =
                     tls::certificates(bound.ip()).map_err(SandboxError::Certificates)?;
-                tls::serve(listener, router.clone(), &certificates, bound);
+                tls::serve(listener, router.clone(), &certificates, bound, stopped);
                 let kubeconfig = options.data_dir.join("kubeconfig");
                 write_kubeconfig(&kubeconfig, bound, &admin_token, &certificates.ca_pem)
                     .map_err(|error| SandboxError::DataDir(kubeconfig.clone(), error))?;
@@ -170,6 +180,7 @@ impl Sandbox {
             admin_token,
             listener,
             saver,
+            shutdown,
         })
     }
 
@@ -192,12 +203,9 @@ impl Sandbox {
         self.client(&self.admin_token, None)
     }
 
-    /// A client with an arbitrary bearer token (tests of authentication).
-    pub fn client_with_token(&self, token: &str) -> kube::Client {
-        self.client(token, None)
-    }
-
-    fn client(&self, token: &str, impersonate: Option<(&str, &[&str])>) -> kube::Client {
+    /// A client with any bearer token, optionally asking to impersonate (tests of
+    /// authentication and of who may impersonate).
+    pub fn client(&self, token: &str, impersonate: Option<(&str, &[&str])>) -> kube::Client {
         let mut headers: Vec<(HeaderName, HeaderValue)> = vec![(
             header::AUTHORIZATION,
             HeaderValue::from_str(&format!("Bearer {token}")).expect("tokens are header-safe"),

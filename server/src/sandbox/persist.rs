@@ -79,7 +79,12 @@ pub struct Saver {
 }
 
 impl Saver {
-    pub fn spawn(store: Arc<Store>, path: PathBuf, interval: Duration) -> Self {
+    pub fn spawn(
+        store: Arc<Store>,
+        path: PathBuf,
+        interval: Duration,
+        mut stopped: tokio::sync::watch::Receiver<bool>,
+    ) -> Self {
         let mut writes = store.writes();
         let (background_store, background_path) = (store.clone(), path.clone());
         tokio::spawn(async move {
@@ -88,7 +93,11 @@ impl Saver {
             if let Err(error) = save(&background_store, &background_path) {
                 tracing::error!(%error, path = %background_path.display(), "cannot save the sandbox state");
             }
-            while writes.changed().await.is_ok() {
+            loop {
+                tokio::select! {
+                    changed = writes.changed() => if changed.is_err() { return },
+                    _ = stopped.changed() => return,
+                }
                 tokio::time::sleep(interval).await;
                 let revision = background_store.revision();
                 if revision == saved {

@@ -746,10 +746,11 @@ fn prepare_identity(
             ));
         }
     };
-    let problem = if resource.kind == "Namespace" {
-        dns1123_label(&name)
-    } else {
-        dns1123_subdomain(&name)
+    let problem = match (resource.group, resource.kind) {
+        ("", "Namespace") => dns1123_label(&name),
+        // RBAC objects only need to be a valid path segment (Kubeflow's "namespaceAdmin").
+        ("rbac.authorization.k8s.io", _) => path_segment(&name),
+        _ => dns1123_subdomain(&name),
     };
     if let Some(problem) = problem {
         return Err(ApiError::invalid(
@@ -791,6 +792,16 @@ pub fn dns1123_label(name: &str) -> Option<String> {
     (!valid).then(|| {
         "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character".into()
     })
+}
+
+/// The reason `name` is not a valid path segment (RBAC objects), or None.
+pub fn path_segment(name: &str) -> Option<String> {
+    match name {
+        "" => Some("name must not be empty".into()),
+        "." | ".." => Some(format!("may not be '{name}'")),
+        _ if name.contains('/') || name.contains('%') => Some("may not contain '/' or '%'".into()),
+        _ => None,
+    }
 }
 
 /// The reason `name` is not a DNS-1123 subdomain (most objects), or None.
@@ -962,6 +973,9 @@ mod tests {
         assert!(dns1123_subdomain("a.b-c").is_none());
         assert!(dns1123_subdomain("-a").is_some());
         assert!(dns1123_subdomain("").is_some());
+        assert!(path_segment("namespaceAdmin").is_none());
+        assert!(path_segment("system:controller:x").is_none());
+        assert!(path_segment("a/b").is_some() && path_segment("..").is_some());
     }
 
     #[test]

@@ -55,11 +55,16 @@ pub fn serve(
     router: axum::Router,
     certificates: &Certificates,
     addr: SocketAddr,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
 ) {
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(certificates.server.clone()));
     tokio::spawn(async move {
         loop {
-            let (stream, _) = match listener.accept().await {
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted,
+                _ = stopped.changed() => return,
+            };
+            let (stream, _) = match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
                     tracing::warn!(%error, %addr, "the sandbox listener could not accept a connection");

@@ -57,7 +57,7 @@ pub(crate) fn options() -> WriteOptions {
 }
 
 /// Starts the controllers on `store`; they run until the runtime stops.
-pub fn spawn(store: Arc<Store>, pace: Pace) {
+pub fn spawn(store: Arc<Store>, pace: Pace, mut stopped: tokio::sync::watch::Receiver<bool>) {
     // Subscribe before the resync so no event between the two is missed.
     let mut live = store
         .subscribe(None)
@@ -71,7 +71,11 @@ pub fn spawn(store: Arc<Store>, pace: Pace) {
     controllers.resync();
     tokio::spawn(async move {
         loop {
-            match live.recv().await {
+            let received = tokio::select! {
+                received = live.recv() => received,
+                _ = stopped.changed() => return,
+            };
+            match received {
                 Ok(event) => controllers.on_event(&event),
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => controllers.resync(),
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
