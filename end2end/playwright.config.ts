@@ -34,7 +34,8 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: `${bin} --addr 127.0.0.1:3100 --site-root ${siteRoot}`,
+      // Each server gets its own fresh sandbox, so runs never depend on earlier state.
+      command: `${bin} --addr 127.0.0.1:3100 --site-root ${siteRoot} --data-dir ../target/e2e/root --sandbox-reset`,
       url: `${ROOT_URL}/healthz`,
       reuseExistingServer: false,
       timeout: 60_000,
@@ -42,7 +43,7 @@ export default defineConfig({
       stderr: 'pipe',
     },
     {
-      command: `${bin} --addr 127.0.0.1:3101 --base-path /kubeflow/ --site-root ${siteRoot}`,
+      command: `${bin} --addr 127.0.0.1:3101 --base-path /kubeflow/ --site-root ${siteRoot} --data-dir ../target/e2e/prefixed --sandbox-reset`,
       url: 'http://127.0.0.1:3101/healthz',
       reuseExistingServer: false,
       timeout: 60_000,

@@ -449,6 +449,10 @@ fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
         serde_json::from_slice(body).map_err(|error| {
             ApiError::bad_request(format!("the request body is not valid JSON: {error}"))
         })?
+    } else if content_type.contains("protobuf") {
+        let mut error = ApiError::unsupported_media_type(content_type);
+        error.message = "the sandbox reads JSON and YAML, not protobuf: imperative commands such as `kubectl create configmap` send protobuf; write the object with `kubectl apply -f` or `kubectl create -f` instead".into();
+        return Err(error);
     } else {
         return Err(ApiError::unsupported_media_type(content_type));
     };
@@ -797,6 +801,9 @@ fn update(
     Ok(ok(updated))
 }
 
+/// What a patch does to the current object, whatever its kind.
+type PatchChange<'a> = Box<dyn Fn(&mut Value) -> Result<(), ApiError> + 'a>;
+
 fn patch(
     api: &ApiServer,
     target: &Target,
@@ -817,50 +824,45 @@ fn patch(
             &[("patch".into(), error)],
         )
     };
-    match content_type.split(';').next().unwrap_or_default().trim() {
+    // Each patch kind becomes one change to the current object; the write is the same.
+    let change: PatchChange<'_> = match content_type.split(';').next().unwrap_or_default().trim() {
         "application/json-patch+json" => {
             let operations: json_patch::Patch = serde_json::from_slice(body).map_err(|error| {
                 ApiError::bad_request(format!("the JSON patch is not valid: {error}"))
             })?;
-            let patched = api.store.modify(
-                resource,
-                &target.namespace,
-                &target.name,
-                part_of(target),
-                &write_options(params, "Update"),
-                |current| {
-                    let mut next = current.clone();
-                    json_patch::patch(&mut next, &operations)
-                        .map_err(|error| invalid_patch(error.to_string()))?;
-                    Ok(next)
-                },
-            )?;
-            Ok(ok(patched))
+            Box::new(move |object| {
+                json_patch::patch(object, &operations)
+                    .map_err(|error| invalid_patch(error.to_string()))
+            })
         }
         // Strategic merge is served as a merge patch: lists are replaced whole.
         "application/merge-patch+json" | "application/strategic-merge-patch+json" => {
             let merge: Value = serde_json::from_slice(body).map_err(|error| {
                 ApiError::bad_request(format!("the merge patch is not valid JSON: {error}"))
             })?;
-            let patched = api.store.modify(
-                resource,
-                &target.namespace,
-                &target.name,
-                part_of(target),
-                &write_options(params, "Update"),
-                |current| {
-                    let mut next = current.clone();
-                    json_patch::merge(&mut next, &merge);
-                    Ok(next)
-                },
-            )?;
-            Ok(ok(patched))
+            Box::new(move |object| {
+                json_patch::merge(object, &merge);
+                Ok(())
+            })
         }
         "application/apply-patch+yaml" | "application/apply-patch+json" => {
-            server_side_apply(api, target, params, headers, body)
+            return server_side_apply(api, target, params, headers, body);
         }
-        other => Err(ApiError::unsupported_media_type(other)),
-    }
+        other => return Err(ApiError::unsupported_media_type(other)),
+    };
+    let patched = api.store.modify(
+        resource,
+        &target.namespace,
+        &target.name,
+        part_of(target),
+        &write_options(params, "Update"),
+        |current| {
+            let mut next = current.clone();
+            change(&mut next)?;
+            Ok(next)
+        },
+    )?;
+    Ok(ok(patched))
 }
 
 fn server_side_apply(

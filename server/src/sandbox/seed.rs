@@ -40,6 +40,21 @@ fn cluster_role(
     );
 }
 
+fn cluster_role_binding(store: &Store, name: &str, role: &str, subject: Value) {
+    create(
+        store,
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterrolebindings",
+        "",
+        json!({
+            "metadata": { "name": name },
+            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role },
+            "subjects": [subject],
+        }),
+    );
+}
+
 fn aggregate_to(role: &str) -> Value {
     json!({ format!("{KUBEFLOW_RBAC}/aggregate-to-{role}"): "true" })
 }
@@ -166,17 +181,11 @@ fn roles(store: &Store) {
             { "nonResourceURLs": ["/api", "/api/*", "/apis", "/apis/*", "/version"], "verbs": ["get"] },
         ]),
     );
-    create(
+    cluster_role_binding(
         store,
-        "rbac.authorization.k8s.io",
-        "v1",
-        "clusterrolebindings",
-        "",
-        json!({
-            "metadata": { "name": "kfdash-authenticated" },
-            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "kfdash-authenticated" },
-            "subjects": [{ "apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "system:authenticated" }],
-        }),
+        "kfdash-authenticated",
+        "kfdash-authenticated",
+        json!({ "apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "system:authenticated" }),
     );
     // The dashboard: impersonate users, find which namespaces they belong to, manage
     // contributors. Exactly what deploy/ will grant on a real cluster.
@@ -210,17 +219,11 @@ fn roles(store: &Store) {
         "kubeflow",
         json!({ "metadata": { "name": "kfdash" } }),
     );
-    create(
+    cluster_role_binding(
         store,
-        "rbac.authorization.k8s.io",
-        "v1",
-        "clusterrolebindings",
-        "",
-        json!({
-            "metadata": { "name": "kfdash" },
-            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "kfdash" },
-            "subjects": [{ "kind": "ServiceAccount", "name": "kfdash", "namespace": "kubeflow" }],
-        }),
+        "kfdash",
+        "kfdash",
+        json!({ "kind": "ServiceAccount", "name": "kfdash", "namespace": "kubeflow" }),
     );
 }
 

@@ -951,16 +951,26 @@ mod tests {
         registry::find("", "v1", "configmaps").unwrap()
     }
 
+    /// Creates an object with default options, for tests that only need it to exist.
+    fn put(
+        store: &Store,
+        resource: &'static ResourceType,
+        namespace: &str,
+        object: Value,
+    ) -> Value {
+        store
+            .create(resource, namespace, object, &WriteOptions::default())
+            .unwrap()
+    }
+
     fn store_with_namespace(name: &str) -> Store {
         let store = Store::new(100);
-        store
-            .create(
-                namespaces(),
-                "",
-                json!({ "metadata": { "name": name } }),
-                &WriteOptions::default(),
-            )
-            .unwrap();
+        put(
+            &store,
+            namespaces(),
+            "",
+            json!({ "metadata": { "name": name } }),
+        );
         store
     }
 
@@ -981,14 +991,12 @@ mod tests {
     #[test]
     fn created_objects_get_server_metadata() {
         let store = store_with_namespace("ns");
-        let created = store
-            .create(
-                configmaps(),
-                "ns",
-                json!({ "metadata": { "name": "c" }, "data": { "a": "1" } }),
-                &WriteOptions::default(),
-            )
-            .unwrap();
+        let created = put(
+            &store,
+            configmaps(),
+            "ns",
+            json!({ "metadata": { "name": "c" }, "data": { "a": "1" } }),
+        );
         assert_eq!(created["kind"], "ConfigMap");
         assert_eq!(created["metadata"]["namespace"], "ns");
         assert_eq!(created["metadata"]["generation"], 1);
@@ -1028,14 +1036,12 @@ mod tests {
     #[test]
     fn generation_moves_only_with_the_desired_state() {
         let store = store_with_namespace("ns");
-        store
-            .create(
-                configmaps(),
-                "ns",
-                json!({ "metadata": { "name": "c" }, "data": { "a": "1" } }),
-                &WriteOptions::default(),
-            )
-            .unwrap();
+        put(
+            &store,
+            configmaps(),
+            "ns",
+            json!({ "metadata": { "name": "c" }, "data": { "a": "1" } }),
+        );
         let relabelled = store
             .modify(
                 configmaps(),
@@ -1071,14 +1077,12 @@ mod tests {
     #[test]
     fn a_stale_resource_version_is_a_conflict() {
         let store = store_with_namespace("ns");
-        let created = store
-            .create(
-                configmaps(),
-                "ns",
-                json!({ "metadata": { "name": "c" } }),
-                &WriteOptions::default(),
-            )
-            .unwrap();
+        let created = put(
+            &store,
+            configmaps(),
+            "ns",
+            json!({ "metadata": { "name": "c" } }),
+        );
         store
             .modify(
                 configmaps(),
@@ -1105,14 +1109,12 @@ mod tests {
     #[test]
     fn finalizers_hold_deletion_until_removed() {
         let store = store_with_namespace("ns");
-        store
-            .create(
-                configmaps(),
-                "ns",
-                json!({ "metadata": { "name": "c", "finalizers": ["x/y"] } }),
-                &WriteOptions::default(),
-            )
-            .unwrap();
+        put(
+            &store,
+            configmaps(),
+            "ns",
+            json!({ "metadata": { "name": "c", "finalizers": ["x/y"] } }),
+        );
         let marked = store
             .delete(configmaps(), "ns", "c", &DeleteOptions::default())
             .unwrap();
@@ -1138,23 +1140,19 @@ mod tests {
     #[test]
     fn deleting_an_owner_deletes_what_it_owns() {
         let store = store_with_namespace("ns");
-        let owner = store
-            .create(
-                configmaps(),
-                "ns",
-                json!({ "metadata": { "name": "owner" } }),
-                &WriteOptions::default(),
-            )
-            .unwrap();
+        let owner = put(
+            &store,
+            configmaps(),
+            "ns",
+            json!({ "metadata": { "name": "owner" } }),
+        );
         let reference = json!([{ "apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": owner["metadata"]["uid"] }]);
-        store
-            .create(
-                configmaps(),
-                "ns",
-                json!({ "metadata": { "name": "owned", "ownerReferences": reference } }),
-                &WriteOptions::default(),
-            )
-            .unwrap();
+        put(
+            &store,
+            configmaps(),
+            "ns",
+            json!({ "metadata": { "name": "owned", "ownerReferences": reference } }),
+        );
         store
             .delete(configmaps(), "ns", "owner", &DeleteOptions::default())
             .unwrap();
@@ -1164,14 +1162,12 @@ mod tests {
     #[test]
     fn deleting_a_namespace_deletes_its_contents() {
         let store = store_with_namespace("ns");
-        store
-            .create(
-                configmaps(),
-                "ns",
-                json!({ "metadata": { "name": "c" } }),
-                &WriteOptions::default(),
-            )
-            .unwrap();
+        put(
+            &store,
+            configmaps(),
+            "ns",
+            json!({ "metadata": { "name": "c" } }),
+        );
         store
             .delete(namespaces(), "", "ns", &DeleteOptions::default())
             .unwrap();
@@ -1182,23 +1178,19 @@ mod tests {
     #[test]
     fn list_pages_through_one_namespace_in_order() {
         let store = store_with_namespace("a");
-        store
-            .create(
-                namespaces(),
-                "",
-                json!({ "metadata": { "name": "b" } }),
-                &WriteOptions::default(),
-            )
-            .unwrap();
+        put(
+            &store,
+            namespaces(),
+            "",
+            json!({ "metadata": { "name": "b" } }),
+        );
         for (ns, name) in [("a", "1"), ("a", "2"), ("a", "3"), ("b", "0")] {
-            store
-                .create(
-                    configmaps(),
-                    ns,
-                    json!({ "metadata": { "name": name } }),
-                    &WriteOptions::default(),
-                )
-                .unwrap();
+            put(
+                &store,
+                configmaps(),
+                ns,
+                json!({ "metadata": { "name": name } }),
+            );
         }
         let first = store.list(configmaps(), Some("a"), &|_| true, Some(2), None);
         assert_eq!(first.items.len(), 2);
@@ -1225,14 +1217,12 @@ mod tests {
     fn subscribe_replays_from_a_revision_or_answers_gone() {
         let store = Store::new(3);
         for name in ["a", "b", "c", "d", "e"] {
-            store
-                .create(
-                    namespaces(),
-                    "",
-                    json!({ "metadata": { "name": name } }),
-                    &WriteOptions::default(),
-                )
-                .unwrap();
+            put(
+                &store,
+                namespaces(),
+                "",
+                json!({ "metadata": { "name": name } }),
+            );
         }
         let revision = store.revision();
         let recent = store.subscribe(Some(revision - 2)).unwrap();
@@ -1253,14 +1243,12 @@ mod tests {
     #[test]
     fn snapshot_and_restore_round_trip() {
         let store = store_with_namespace("ns");
-        store
-            .create(
-                configmaps(),
-                "ns",
-                json!({ "metadata": { "name": "c" } }),
-                &WriteOptions::default(),
-            )
-            .unwrap();
+        put(
+            &store,
+            configmaps(),
+            "ns",
+            json!({ "metadata": { "name": "c" } }),
+        );
         let snapshot = store.snapshot();
         let restored = Store::new(100);
         assert_eq!(restored.restore(&snapshot), Ok(2));
