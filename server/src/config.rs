@@ -28,6 +28,39 @@ pub struct Cli {
     #[arg(long, env = "KFDASH_AUTH", value_enum, default_value_t = AuthChoice::Dev)]
     pub auth: AuthChoice,
 
+    /// `--auth iap`: audiences the IAP token must carry (/projects/N/global/backendServices/M);
+    /// repeat the flag or separate with commas.
+    #[arg(
+        long = "iap-audience",
+        env = "KFDASH_IAP_AUDIENCES",
+        value_delimiter = ','
+    )]
+    pub iap_audiences: Vec<String>,
+
+    /// `--auth iap`: where IAP's signing keys are published (a JWKS document).
+    #[arg(long, env = "KFDASH_IAP_JWKS_URL", default_value = crate::identity::jwks::GOOGLE_IAP_JWKS)]
+    pub iap_jwks_url: String,
+
+    /// `--auth iap`: accept only these Google Workspace domains (the token's `hd`); any if none.
+    #[arg(
+        long = "iap-hosted-domain",
+        env = "KFDASH_IAP_HOSTED_DOMAINS",
+        value_delimiter = ','
+    )]
+    pub iap_hosted_domains: Vec<String>,
+
+    /// `--auth header`: the header that names the user (upstream's USERID_HEADER).
+    #[arg(long, env = "USERID_HEADER", default_value = "kubeflow-userid")]
+    pub userid_header: String,
+
+    /// `--auth header`: a prefix the user header must carry, removed (upstream's USERID_PREFIX).
+    #[arg(long, env = "USERID_PREFIX", default_value = "")]
+    pub userid_prefix: String,
+
+    /// `--auth header`: the header with the user's groups, comma-separated.
+    #[arg(long, env = "GROUPS_HEADER", default_value = "kubeflow-groups")]
+    pub groups_header: String,
+
     /// The fixed user of `--auth dev`.
     #[arg(long, env = "KFDASH_DEV_USER", default_value = "user@example.com")]
     pub dev_user: String,
@@ -87,6 +120,18 @@ pub enum LogFormat {
 pub enum Auth {
     /// One fixed user; only with the sandbox.
     Dev { user: String },
+    /// A header set by a proxy that already verified the user (oauth2-proxy, Istio).
+    Header {
+        user_header: String,
+        prefix: String,
+        groups_header: String,
+    },
+    /// Google Cloud IAP's signed JWT.
+    Iap {
+        audiences: Vec<String>,
+        jwks_url: String,
+        hosted_domains: Vec<String>,
+    },
 }
 
 /// The validated configuration the server runs with.
@@ -114,7 +159,9 @@ pub enum ConfigError {
     #[error("--dev-user {0:?}: give an email address such as user@example.com")]
     DevUser(String),
     #[error("{0}")]
-    NotYetAvailable(&'static str),
+    Missing(&'static str),
+    #[error("{0} {1}")]
+    Invalid(&'static str, String),
     #[error("{0}")]
     Contradiction(&'static str),
 }
@@ -145,15 +192,36 @@ impl Cli {
             AuthChoice::Dev => Auth::Dev {
                 user: dev_user(self.dev_user)?,
             },
-            AuthChoice::Header => {
-                return Err(ConfigError::NotYetAvailable(
-                    "--auth header is not available in this build yet; use --auth dev with the sandbox",
-                ));
-            }
+            AuthChoice::Header => Auth::Header {
+                user_header: header_name("--userid-header", &self.userid_header)?,
+                prefix: self.userid_prefix.clone(),
+                groups_header: header_name("--groups-header", &self.groups_header)?,
+            },
             AuthChoice::Iap => {
-                return Err(ConfigError::NotYetAvailable(
-                    "--auth iap is not available in this build yet; use --auth dev with the sandbox",
-                ));
+                let audiences: Vec<String> = self
+                    .iap_audiences
+                    .iter()
+                    .map(|a| a.trim().to_string())
+                    .filter(|a| !a.is_empty())
+                    .collect();
+                if audiences.is_empty() {
+                    return Err(ConfigError::Missing(
+                        "--auth iap needs --iap-audience: the audience of your IAP backend service, /projects/<number>/global/backendServices/<id>",
+                    ));
+                }
+                if !(self.iap_jwks_url.starts_with("https://")
+                    || self.iap_jwks_url.starts_with("http://"))
+                {
+                    return Err(ConfigError::Invalid(
+                        "--iap-jwks-url",
+                        "must be an http(s) URL".into(),
+                    ));
+                }
+                Auth::Iap {
+                    audiences,
+                    jwks_url: self.iap_jwks_url.clone(),
+                    hosted_domains: self.iap_hosted_domains.clone(),
+                }
             }
         };
         Ok(Settings {
@@ -169,6 +237,15 @@ impl Cli {
             sandbox_addr: self.sandbox_addr,
         })
     }
+}
+
+fn header_name(flag: &'static str, value: &str) -> Result<String, ConfigError> {
+    let name = value.trim().to_ascii_lowercase();
+    http::HeaderName::from_bytes(name.as_bytes())
+        .map(|_| name.clone())
+        .map_err(|_| {
+            ConfigError::Invalid(flag, format!("{value:?} is not a valid HTTP header name"))
+        })
 }
 
 /// A kubeconfig or an in-cluster service account is there to connect with.
@@ -421,17 +498,66 @@ mod tests {
     }
 
     #[test]
-    fn features_of_later_issues_are_refused_clearly() {
+    fn dev_auth_is_refused_on_a_real_cluster() {
         let error = settings(&["--cluster", "kube"]).unwrap_err();
         assert!(matches!(error, ConfigError::Contradiction(_)), "{error}");
         assert!(error.to_string().contains("--auth dev"), "{error}");
-        for auth in ["iap", "header"] {
-            let error = settings(&["--auth", auth]).unwrap_err();
-            assert!(
-                error.to_string().contains(&format!("--auth {auth}")),
-                "{error}"
-            );
-        }
+    }
+
+    #[test]
+    fn iap_needs_an_audience_and_a_jwks_url() {
+        let error = settings(&["--auth", "iap"]).unwrap_err();
+        assert!(error.to_string().contains("--iap-audience"), "{error}");
+        let iap = settings(&[
+            "--auth",
+            "iap",
+            "--iap-audience",
+            "/projects/1/global/backendServices/2,/projects/1/global/backendServices/3",
+        ])
+        .unwrap();
+        let Auth::Iap {
+            audiences,
+            jwks_url,
+            ..
+        } = iap.auth
+        else {
+            panic!()
+        };
+        assert_eq!(audiences.len(), 2);
+        assert_eq!(
+            jwks_url,
+            "https://www.gstatic.com/iap/verify/public_key-jwk"
+        );
+        let error = settings(&[
+            "--auth",
+            "iap",
+            "--iap-audience",
+            "a",
+            "--iap-jwks-url",
+            "file:///etc/keys",
+        ])
+        .unwrap_err();
+        assert!(error.to_string().contains("--iap-jwks-url"), "{error}");
+    }
+
+    #[test]
+    fn header_auth_takes_upstream_defaults_and_valid_names() {
+        let header = settings(&[
+            "--auth",
+            "header",
+            "--userid-prefix",
+            "accounts.google.com:",
+        ])
+        .unwrap();
+        assert_eq!(
+            header.auth,
+            Auth::Header {
+                user_header: "kubeflow-userid".into(),
+                prefix: "accounts.google.com:".into(),
+                groups_header: "kubeflow-groups".into(),
+            }
+        );
+        assert!(settings(&["--auth", "header", "--userid-header", "bad header"]).is_err());
     }
 
     #[test]

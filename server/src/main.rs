@@ -30,7 +30,11 @@ async fn main() -> ExitCode {
     };
     let (kube, sandbox) = match settings.cluster {
         ClusterKind::Sandbox => {
-            let server::config::Auth::Dev { user } = &settings.auth;
+            // The seed's demo data belongs to the dev user; with a real sign-in it is just demo data.
+            let user = match &settings.auth {
+                server::config::Auth::Dev { user } => user.as_str(),
+                _ => "user@example.com",
+            };
             let mut options = SandboxOptions::new(&settings.data_dir, user);
             options.reset = settings.sandbox_reset;
             options.listen = Some(settings.sandbox_addr);
@@ -59,7 +63,13 @@ async fn main() -> ExitCode {
             }
         },
     };
-    let app = router::build(&settings, kube);
+    let app = match router::build(&settings, kube) {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("kfdash: {error}");
+            return ExitCode::from(1);
+        }
+    };
     tracing::info!(
         cluster = ?settings.cluster,
         base_path = %settings.base_path,

@@ -44,7 +44,7 @@ impl AppState {
     }
 }
 
-pub fn build(settings: &Settings, kube: kube::Client) -> Router {
+pub fn build(settings: &Settings, kube: kube::Client) -> Result<Router, String> {
     let state = AppState {
         options: LeptosOptions::builder()
             .output_name("kfdash")
@@ -66,8 +66,14 @@ pub fn build(settings: &Settings, kube: kube::Client) -> Router {
         .leptos_routes_with_context(&state, routes, state.context(), state.shell())
         .route(&format!("{base}/api/{{*fn_name}}"), any(server_functions))
         .fallback(fallback)
+        // By path, not by route: leptos_axum also registers every server function at its own
+        // path, and those routes must pass the same checks.
         .layer(middleware::from_fn_with_state(
-            identity::Identity::new(settings.auth.clone(), base),
+            ApiPrefix(format!("{base}/api/").into()),
+            guard_server_functions,
+        ))
+        .layer(middleware::from_fn_with_state(
+            identity::Identity::new(&settings.auth, base)?,
             identity::attach,
         ))
         .with_state(state.clone());
@@ -82,7 +88,7 @@ pub fn build(settings: &Settings, kube: kube::Client) -> Router {
         probes = probes.nest(base, nested);
     }
 
-    with_layers(probes.merge(pages), settings)
+    Ok(with_layers(probes.merge(pages), settings))
 }
 
 /// The layers every response passes through, outermost last. Public so tests can wrap a
@@ -151,10 +157,31 @@ async fn readyz(State(state): State<AppState>) -> Response {
 /// Server functions are registered under `/api/…`; under a base path, strip it first.
 async fn server_functions(State(state): State<AppState>, request: Request) -> Response {
     let request = strip_base(request, &state.server.base_path);
-    let response = leptos_axum::handle_server_fns_with_context(state.context(), request)
+    leptos_axum::handle_server_fns_with_context(state.context(), request)
         .await
-        .into_response();
-    with_app_error_status(response).await
+        .into_response()
+}
+
+#[derive(Clone)]
+struct ApiPrefix(Arc<str>);
+
+/// Every server function call: CSRF checks first, then its `AppError` status on the way out.
+async fn guard_server_functions(
+    State(ApiPrefix(prefix)): State<ApiPrefix>,
+    request: Request,
+    next: middleware::Next,
+) -> Response {
+    if !request.uri().path().starts_with(prefix.as_ref()) {
+        return next.run(request).await;
+    }
+    if let Some(why) = identity::csrf_refusal(&request) {
+        return (
+            StatusCode::FORBIDDEN,
+            axum::Json(AppError::Forbidden(why.to_string())),
+        )
+            .into_response();
+    }
+    with_app_error_status(next.run(request).await).await
 }
 
 /// server_fn answers every error with 500; give an `AppError` the status it stands for, so

@@ -43,6 +43,7 @@ fn app(site: &Site, args: &[&str]) -> Router {
         &Cli::try_parse_from(argv).unwrap().into_settings().unwrap(),
         site.sandbox.dashboard_client(),
     )
+    .unwrap()
 }
 
 async fn send(app: &Router, request: Request<Body>) -> (Response<()>, String) {
@@ -242,6 +243,8 @@ async fn session_server_function_answers_json_for_the_signed_in_user() {
     let request = Request::post("/api/session")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::ACCEPT, "application/json")
+        .header("sec-fetch-site", "same-origin")
+        .header("x-kfdash-csrf", "1")
         .body(Body::empty())
         .unwrap();
     let (response, body) = send(&app, request).await;
@@ -258,6 +261,8 @@ async fn unknown_server_function_is_a_client_error_not_a_500() {
     let app = app(&site, &[]);
     let request = Request::post("/api/no-such-function")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .header("x-kfdash-csrf", "1")
         .body(Body::empty())
         .unwrap();
     let (response, body) = send(&app, request).await;
@@ -348,6 +353,8 @@ async fn base_path_serves_pages_assets_and_functions_under_the_prefix() {
         );
         let request = Request::post("/kubeflow/api/session")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin")
+            .header("x-kfdash-csrf", "1")
             .body(Body::empty())
             .unwrap();
         let (response, body) = send(&app, request).await;

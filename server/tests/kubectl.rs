@@ -210,3 +210,44 @@ async fn kubectl_watch_sees_changes_as_they_happen() {
     let _ = watcher.wait();
     assert!(found, "kubectl get --watch never printed configmap/watched");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_real_kubeflow_and_katib_crds_apply_as_they_are() {
+    let (_dir, _sandbox, kubeconfig) = started().await;
+    let mut files: Vec<PathBuf> = ["kubeflow", "katib/crds"]
+        .iter()
+        .flat_map(|folder| {
+            std::fs::read_dir(conformance(folder))
+                .unwrap()
+                .map(|entry| entry.unwrap().path())
+        })
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.ends_with(".crd.yaml") || path.parent().unwrap().ends_with("crds")
+        })
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 7, "{files:?}");
+    for file in &files {
+        let (ok, out) = kubectl(
+            &kubeconfig,
+            &["apply", "--server-side", "-f", &file.to_string_lossy()],
+        )
+        .await;
+        assert!(
+            ok && out.contains("serverside-applied"),
+            "{}: {out}",
+            file.display()
+        );
+    }
+    let (ok, out) = kubectl(&kubeconfig, &["get", "crd", "-o", "name"]).await;
+    assert!(ok, "{out}");
+    for crd in [
+        "notebooks.kubeflow.org",
+        "experiments.kubeflow.org",
+        "trials.kubeflow.org",
+        "poddefaults.kubeflow.org",
+    ] {
+        assert!(out.contains(crd), "{crd} missing: {out}");
+    }
+}
