@@ -61,6 +61,10 @@ pub struct Cli {
     #[arg(long, env = "GROUPS_HEADER", default_value = "kubeflow-groups")]
     pub groups_header: String,
 
+    /// Let new users create their own namespace on first visit (upstream's REGISTRATION_FLOW).
+    #[arg(long, env = "REGISTRATION_FLOW", default_value_t = true, action = clap::ArgAction::Set)]
+    pub registration_flow: bool,
+
     /// The fixed user of `--auth dev`.
     #[arg(long, env = "KFDASH_DEV_USER", default_value = "user@example.com")]
     pub dev_user: String,
@@ -148,6 +152,7 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub sandbox_reset: bool,
     pub sandbox_addr: SocketAddr,
+    pub registration_flow: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -235,6 +240,7 @@ impl Cli {
             data_dir: self.data_dir,
             sandbox_reset: self.sandbox_reset,
             sandbox_addr: self.sandbox_addr,
+            registration_flow: self.registration_flow,
         })
     }
 }
@@ -602,6 +608,16 @@ mod tests {
         assert_eq!(
             settings(&["--cluster", "auto"]).unwrap().cluster,
             ClusterKind::Sandbox
+        );
+    }
+
+    #[test]
+    fn registration_can_be_turned_off() {
+        assert!(settings(&[]).unwrap().registration_flow);
+        assert!(
+            !settings(&["--registration-flow", "false"])
+                .unwrap()
+                .registration_flow
         );
     }
 

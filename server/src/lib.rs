@@ -2,6 +2,7 @@
 //! The kfdash server: configuration, identity, security layers and the one router assembly.
 //! `main.rs` only parses flags and serves what `router::build` returns.
 
+pub mod cluster;
 pub mod config;
 pub mod identity;
 pub mod observability;

@@ -45,7 +45,10 @@ async fn main() -> ExitCode {
                             .unwrap_or_else(|_| kubeconfig.clone());
                         tracing::info!(%addr, "sandbox cluster ready; use it with: export KUBECONFIG={}", path.display());
                     }
-                    (sandbox.dashboard_client(), Some(sandbox))
+                    let sandbox = std::sync::Arc::new(sandbox);
+                    let cluster: std::sync::Arc<dyn app::backend::Cluster> =
+                        std::sync::Arc::new(server::cluster::SandboxCluster(sandbox.clone()));
+                    (cluster, Some(sandbox))
                 }
                 Err(error) => {
                     eprintln!("kfdash: {error}");
@@ -53,8 +56,11 @@ async fn main() -> ExitCode {
                 }
             }
         }
-        ClusterKind::Kube => match kube::Client::try_default().await {
-            Ok(client) => (client, None),
+        ClusterKind::Kube => match server::cluster::KubeCluster::connect().await {
+            Ok(cluster) => (
+                std::sync::Arc::new(cluster) as std::sync::Arc<dyn app::backend::Cluster>,
+                None,
+            ),
             Err(error) => {
                 eprintln!(
                     "kfdash: --cluster kube: no reachable cluster ({error}); set KUBECONFIG, run in a pod, or use --cluster sandbox"

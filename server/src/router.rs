@@ -28,8 +28,8 @@ pub struct AppState {
     pub options: LeptosOptions,
     pub server: ServerContext,
     pub site_root: Arc<PathBuf>,
-    /// The dashboard's own client: for readiness and the platform reads Kubeflow also does.
-    pub kube: kube::Client,
+    /// How the server reaches the cluster, as users and as the dashboard.
+    pub cluster: Arc<dyn app::backend::Cluster>,
 }
 
 impl AppState {
@@ -44,7 +44,10 @@ impl AppState {
     }
 }
 
-pub fn build(settings: &Settings, kube: kube::Client) -> Result<Router, String> {
+pub fn build(
+    settings: &Settings,
+    cluster: Arc<dyn app::backend::Cluster>,
+) -> Result<Router, String> {
     let state = AppState {
         options: LeptosOptions::builder()
             .output_name("kfdash")
@@ -54,9 +57,11 @@ pub fn build(settings: &Settings, kube: kube::Client) -> Result<Router, String> 
         server: ServerContext {
             cluster: settings.cluster,
             base_path: settings.base_path.clone(),
+            kube: cluster.clone(),
+            registration_open: settings.registration_flow,
         },
         site_root: Arc::new(settings.site_root.clone()),
-        kube,
+        cluster,
     };
     let base = &settings.base_path;
     let routes =
@@ -133,7 +138,7 @@ async fn healthz() -> &'static str {
 async fn readyz(State(state): State<AppState>) -> Response {
     match tokio::time::timeout(
         std::time::Duration::from_secs(2),
-        state.kube.apiserver_version(),
+        state.cluster.as_dashboard().apiserver_version(),
     )
     .await
     {

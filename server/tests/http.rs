@@ -9,15 +9,19 @@ use server::sandbox::{Sandbox, SandboxOptions};
 use server::{config::Cli, router};
 use tower::ServiceExt;
 
+mod common;
+
 struct Site {
     dir: tempfile::TempDir,
     /// Each test's own sandbox cluster; kept alive with the site.
-    sandbox: Sandbox,
+    sandbox: std::sync::Arc<Sandbox>,
+    _turn: common::Turn,
 }
 
 /// A site root with the files cargo-leptos would put there, so static serving is exercised,
 /// and a sandbox for the cluster.
 async fn site() -> Site {
+    let turn = common::turn().await;
     let dir = tempfile::tempdir().unwrap();
     let sandbox = Sandbox::start(SandboxOptions::new(
         dir.path().join("data"),
@@ -32,7 +36,11 @@ async fn site() -> Site {
         "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
     )
     .unwrap();
-    Site { dir, sandbox }
+    Site {
+        dir,
+        sandbox: std::sync::Arc::new(sandbox),
+        _turn: turn,
+    }
 }
 
 fn app(site: &Site, args: &[&str]) -> Router {
@@ -41,7 +49,7 @@ fn app(site: &Site, args: &[&str]) -> Router {
     argv.extend_from_slice(args);
     router::build(
         &Cli::try_parse_from(argv).unwrap().into_settings().unwrap(),
-        site.sandbox.dashboard_client(),
+        std::sync::Arc::new(server::cluster::SandboxCluster(site.sandbox.clone())),
     )
     .unwrap()
 }

@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tower::ServiceExt;
 
+mod common;
+
 const AUDIENCE: &str = "/projects/123/global/backendServices/456";
 const ISSUER: &str = "https://cloud.google.com/iap";
 const EMAIL: &str = "ada@example.com";
@@ -423,7 +425,15 @@ async fn verifier_for_closed_port() -> IapVerifier {
     verifier(&format!("http://{addr}/jwks"), KeyPolicy::default(), &[]).await
 }
 
-async fn router(args: &[&str]) -> (Router, tempfile::TempDir, server::sandbox::Sandbox) {
+async fn router(
+    args: &[&str],
+) -> (
+    Router,
+    tempfile::TempDir,
+    std::sync::Arc<server::sandbox::Sandbox>,
+    common::Turn,
+) {
+    let turn = common::turn().await;
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().to_string_lossy().to_string();
     let data = dir.path().join("data").to_string_lossy().to_string();
@@ -433,14 +443,20 @@ async fn router(args: &[&str]) -> (Router, tempfile::TempDir, server::sandbox::S
         .unwrap()
         .into_settings()
         .unwrap();
-    let sandbox = server::sandbox::Sandbox::start(server::sandbox::SandboxOptions::new(
-        dir.path().join("data"),
-        "user@example.com",
-    ))
-    .await
+    let sandbox = std::sync::Arc::new(
+        server::sandbox::Sandbox::start(server::sandbox::SandboxOptions::new(
+            dir.path().join("data"),
+            "user@example.com",
+        ))
+        .await
+        .unwrap(),
+    );
+    let app = server::router::build(
+        &settings,
+        std::sync::Arc::new(server::cluster::SandboxCluster(sandbox.clone())),
+    )
     .unwrap();
-    let app = server::router::build(&settings, sandbox.dashboard_client()).unwrap();
-    (app, dir, sandbox)
+    (app, dir, sandbox, turn)
 }
 
 async fn send(app: &Router, request: Request<Body>) -> (StatusCode, http::HeaderMap, String) {
@@ -468,7 +484,7 @@ async fn the_router_refuses_requests_without_a_verified_identity() {
     let jwks = JwksServer::default();
     jwks.keys.lock().unwrap().push(key.jwk.clone());
     let url = jwks.clone().start().await;
-    let (app, _dir, _sandbox) = router(&[
+    let (app, _dir, _sandbox, _turn) = router(&[
         "--auth",
         "iap",
         "--iap-audience",
@@ -535,7 +551,7 @@ async fn the_router_refuses_requests_without_a_verified_identity() {
 
 #[tokio::test]
 async fn header_mode_reads_the_configured_header_and_prefix() {
-    let (app, _dir, _sandbox) = router(&[
+    let (app, _dir, _sandbox, _turn) = router(&[
         "--auth",
         "header",
         "--userid-prefix",
@@ -574,7 +590,7 @@ async fn header_mode_reads_the_configured_header_and_prefix() {
 
 #[tokio::test]
 async fn mutating_server_functions_refuse_cross_site_requests() {
-    let (app, _dir, _sandbox) = router(&[]).await;
+    let (app, _dir, _sandbox, _turn) = router(&[]).await;
     let (status, _, body) = send(&app, session_request(&[])).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let cross_site = Request::post("/api/session")

@@ -15,3 +15,52 @@ pub async fn get_session() -> Result<Session, AppError> {
     let server = crate::backend::server_context()?;
     Ok(crate::backend::describe_session(&user, &server))
 }
+
+/// The namespaces the signed-in user works in, with their role in each.
+#[server(endpoint = "workspaces", client = KfdashClient)]
+pub async fn list_workspaces() -> Result<crate::model::Workspaces, AppError> {
+    let user = crate::backend::current_user()?;
+    let server = crate::backend::server_context()?;
+    crate::backend::tenancy::workspaces(server.kube.as_ref(), &user, server.registration_open).await
+}
+
+/// Creates the signed-in user's own namespace (their Profile); they are its owner.
+#[server(endpoint = "workspaces/register", client = KfdashClient)]
+pub async fn register_namespace(namespace: String) -> Result<crate::model::NamespaceRow, AppError> {
+    let user = crate::backend::current_user()?;
+    let server = crate::backend::server_context()?;
+    crate::backend::tenancy::register(
+        server.kube.as_ref(),
+        &user,
+        &namespace,
+        server.registration_open,
+    )
+    .await
+}
+
+#[server(endpoint = "contributors/list", client = KfdashClient)]
+pub async fn list_contributors(
+    namespace: String,
+) -> Result<Vec<crate::model::Contributor>, AppError> {
+    let user = crate::backend::current_user()?;
+    let server = crate::backend::server_context()?;
+    crate::backend::contributors::list(server.kube.as_ref(), &user, &namespace).await
+}
+
+#[server(endpoint = "contributors/add", client = KfdashClient)]
+pub async fn add_contributor(
+    namespace: String,
+    email: String,
+    role: crate::model::ContributorRole,
+) -> Result<crate::model::Contributor, AppError> {
+    let user = crate::backend::current_user()?;
+    let server = crate::backend::server_context()?;
+    crate::backend::contributors::add(server.kube.as_ref(), &user, &namespace, &email, role).await
+}
+
+#[server(endpoint = "contributors/remove", client = KfdashClient)]
+pub async fn remove_contributor(namespace: String, email: String) -> Result<(), AppError> {
+    let user = crate::backend::current_user()?;
+    let server = crate::backend::server_context()?;
+    crate::backend::contributors::remove(server.kube.as_ref(), &user, &namespace, &email).await
+}

@@ -1,8 +1,21 @@
 //! Server-only code: the request's identity and the server's context, read from what the
-//! server crate provides. Later: Kubernetes, KFP and Katib access.
+//! server crate provides, and the cluster calls made for the signed-in user.
+
+pub mod contributors;
+pub mod tenancy;
 
 use crate::model::{AppError, ClusterKind, Session};
 use leptos::prelude::*;
+use std::sync::Arc;
+
+/// How the server reaches the cluster. Every call made for a user goes through `as_user`, so
+/// the cluster's RBAC decides; `as_dashboard` is only for the platform reads Kubeflow also
+/// does as itself (which namespaces a user belongs to), and for creating a new user's Profile.
+pub trait Cluster: Send + Sync + 'static {
+    /// A client that impersonates `user`. Never falls back to the dashboard's own identity.
+    fn as_user(&self, user: &SignedInUser) -> Result<kube::Client, AppError>;
+    fn as_dashboard(&self) -> kube::Client;
+}
 
 /// A user whose identity the server's identity layer verified; inserted into every request's
 /// extensions before any page or server function runs.
@@ -14,11 +27,14 @@ pub struct SignedInUser {
 
 /// What the server tells the app about itself; provided as context to every render and
 /// server function.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct ServerContext {
     pub cluster: ClusterKind,
     /// "" or a prefix like "/kubeflow", never with a trailing slash.
     pub base_path: String,
+    pub kube: Arc<dyn Cluster>,
+    /// New users may create their own profile (`--registration-flow`).
+    pub registration_open: bool,
 }
 
 /// Name of the private response header through which the shell hands its CSP nonce to the

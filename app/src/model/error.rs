@@ -84,6 +84,45 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// Cluster answers in the user's words: a 403 says what they lack access to, never a 500.
+#[cfg(feature = "ssr")]
+impl From<kube::Error> for AppError {
+    fn from(error: kube::Error) -> Self {
+        match error {
+            kube::Error::Api(status) => match status.code {
+                401 => Self::Unauthenticated,
+                403 => Self::Forbidden(forbidden_subject(&status.message)),
+                404 => Self::NotFound(status.message.trim_end_matches(" not found").to_string()),
+                409 => Self::Conflict(status.message),
+                413 => Self::TooLarge(status.message),
+                400 | 422 => Self::BadRequest(status.message),
+                _ => Self::Unavailable(status.message),
+            },
+            other => Self::Unavailable(other.to_string()),
+        }
+    }
+}
+
+/// `notebooks.kubeflow.org is forbidden: User "x" cannot list … in the namespace "team"` →
+/// `notebooks in namespace team`.
+#[cfg(feature = "ssr")]
+fn forbidden_subject(message: &str) -> String {
+    let resource = message.split(" is forbidden").next().unwrap_or(message);
+    let resource = resource
+        .split('.')
+        .next()
+        .unwrap_or(resource)
+        .trim_matches('"');
+    match message
+        .split("in the namespace \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+    {
+        Some(namespace) => format!("{resource} in namespace {namespace}"),
+        None => resource.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +159,21 @@ mod tests {
         let decoded = AppError::de("<html>502 Bad Gateway</html>".into());
         assert!(matches!(decoded, AppError::Transport(_)), "{decoded:?}");
         assert!(decoded.is_retryable());
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn cluster_refusals_say_what_is_out_of_reach() {
+        let status = kube::core::Status::failure(
+            "notebooks.kubeflow.org is forbidden: User \"a@b.c\" cannot list resource \"notebooks\" in API group \"kubeflow.org\" in the namespace \"team-x\"",
+            "Forbidden",
+        )
+        .with_code(403);
+        let error = AppError::from(kube::Error::Api(Box::new(status)));
+        assert_eq!(
+            error.to_string(),
+            "you don't have access to notebooks in namespace team-x"
+        );
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 mod error;
 mod session;
+mod tenancy;
 
 pub use error::AppError;
 pub use session::{ClusterKind, Session};
+pub use tenancy::{Contributor, ContributorRole, NamespaceRow, WorkspaceRole, Workspaces};
