@@ -5,6 +5,8 @@ const bin = process.env.KFDASH_BIN ?? '../target/debug/kfdash';
 const siteRoot = process.env.KFDASH_SITE_ROOT ?? '../target/site';
 export const ROOT_URL = 'http://127.0.0.1:3100';
 export const PREFIXED_URL = 'http://127.0.0.1:3101/kubeflow';
+/** Header auth (as behind oauth2-proxy): each browser context signs in by its own header. */
+export const TEAMS_URL = 'http://127.0.0.1:3102';
 
 export default defineConfig({
   testDir: './tests',
@@ -45,6 +47,14 @@ export default defineConfig({
     {
       command: `${bin} --addr 127.0.0.1:3101 --base-path /kubeflow/ --site-root ${siteRoot} --data-dir ../target/e2e/prefixed --sandbox-reset`,
       url: 'http://127.0.0.1:3101/healthz',
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      command: `${bin} --addr 127.0.0.1:3102 --auth header --site-root ${siteRoot} --data-dir ../target/e2e/teams --sandbox-reset`,
+      url: 'http://127.0.0.1:3102/healthz',
       reuseExistingServer: false,
       timeout: 60_000,
       stdout: 'ignore',

@@ -27,6 +27,12 @@ impl LinkContext {
             (base, "/") => format!("{base}/"),
             (base, path) => format!("{base}{path}"),
         };
+        self.at(&path)
+    }
+
+    /// The same kind of link for a path that already includes the base (the current location).
+    pub fn at(&self, full_path: &str) -> String {
+        let path = full_path.to_string();
         let mut query = form_urlencoded::Serializer::new(String::new());
         if let Some(namespace) = &self.namespace {
             query.append_pair("ns", namespace);
@@ -77,6 +83,19 @@ mod tests {
         let carried = LinkContext::from_lookup("/kubeflow", lookup(&[("ns", "team-a")]));
         assert_eq!(carried.href("/"), "/kubeflow/?ns=team-a");
         assert_eq!(carried.href("/runs/abc"), "/kubeflow/runs/abc?ns=team-a");
+    }
+
+    #[test]
+    fn switching_namespace_keeps_the_page_and_the_base() {
+        let carried = LinkContext {
+            base: "/kubeflow".into(),
+            namespace: Some("team-b".into()),
+            embed: true,
+        };
+        assert_eq!(
+            carried.at("/kubeflow/notebooks"),
+            "/kubeflow/notebooks?ns=team-b&embed=1"
+        );
     }
 
     #[test]

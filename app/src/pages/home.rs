@@ -1,5 +1,5 @@
 use crate::components::icon::{Icon, IconKind};
-use crate::components::layout::{SessionResource, use_links};
+use crate::components::layout::{SessionResource, WorkspacesResource, use_links};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -63,6 +63,7 @@ const DOCS: &[(&str, &str)] = &[
 #[component]
 pub fn HomePage() -> AnyView {
     let session = expect_context::<SessionResource>();
+    let workspaces = expect_context::<WorkspacesResource>();
     let carried = use_links();
     view! {
         <Title text="Home" />
@@ -79,6 +80,11 @@ pub fn HomePage() -> AnyView {
                 <p class="hero__lead">"Your notebooks, pipelines and experiments on Kubeflow, in one place."</p>
             </div>
         </section>
+        <Transition fallback=|| ()>
+            {move || workspaces.get().and_then(Result::ok).filter(|w| w.namespaces.is_empty()).map(|w| view! {
+                <super::welcome::Welcome workspaces=w />
+            })}
+        </Transition>
         <div class="home-grid">
             <section aria-labelledby="areas-title">
                 <h2 id="areas-title" class="section-title">"Get to work"</h2>

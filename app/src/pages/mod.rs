@@ -1,12 +1,15 @@
 //! One module per feature. Sections whose issue has not landed show an honest "coming soon".
 
+mod contributors;
 mod home;
 mod not_found;
 mod sections;
+mod welcome;
 
+pub use contributors::ContributorsPage;
 pub use home::HomePage;
 pub use not_found::NotFound;
 pub use sections::{
-    ActivityPage, ContributorsPage, ExperimentPage, ExperimentsPage, NotebookPage, NotebooksPage,
-    PipelinePage, PipelinesPage, RunPage, RunsPage,
+    ActivityPage, ExperimentPage, ExperimentsPage, NotebookPage, NotebooksPage, PipelinePage,
+    PipelinesPage, RunPage, RunsPage,
 };

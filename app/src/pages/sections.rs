@@ -132,18 +132,6 @@ pub fn ExperimentPage() -> impl IntoView {
 }
 
 #[component]
-pub fn ContributorsPage() -> impl IntoView {
-    view! {
-        <PageHeading title=Signal::stored("Contributors".into()) subtitle="Who can work in your namespace." />
-        <ComingSoon
-            icon=IconKind::Contributors
-            summary="Owners of a workspace add and remove its contributors here."
-            planned=&["Add contributors as editors or viewers", "Remove them again"]
-        />
-    }
-}
-
-#[component]
 pub fn ActivityPage() -> impl IntoView {
     view! {
         <PageHeading title=Signal::stored("Activity".into()) subtitle="What happened in your namespace." />

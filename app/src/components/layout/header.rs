@@ -1,4 +1,4 @@
-use super::SessionResource;
+use super::{SessionResource, WorkspacesResource};
 use crate::components::icon::{Icon, IconKind};
 use crate::components::theme_toggle::ThemeToggle;
 use crate::model::ClusterKind;
@@ -6,7 +6,11 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 #[component]
-pub fn Header(session: SessionResource, nav_open: RwSignal<bool>) -> AnyView {
+pub fn Header(
+    session: SessionResource,
+    workspaces: WorkspacesResource,
+    nav_open: RwSignal<bool>,
+) -> AnyView {
     let carried = super::use_links();
     view! {
         <header class="header">
@@ -23,7 +27,7 @@ pub fn Header(session: SessionResource, nav_open: RwSignal<bool>) -> AnyView {
                 <Icon kind=IconKind::Logo class="brand__logo" />
                 <span class="brand__name">"kfdash"</span>
             </A>
-            <NamespaceSelector />
+            <super::namespace::NamespaceSelector session workspaces />
             <div class="header__spacer"></div>
             <Transition fallback=|| ()>
                 {move || session.get().and_then(Result::ok).map(|session| view! {
@@ -55,19 +59,6 @@ pub fn Header(session: SessionResource, nav_open: RwSignal<bool>) -> AnyView {
         </header>
     }
     .into_any()
-}
-
-/// Until profiles exist there is nothing to choose; say so rather than show a fake list.
-#[component]
-fn NamespaceSelector() -> impl IntoView {
-    view! {
-        <label class="namespace">
-            <span class="visually-hidden">"Namespace"</span>
-            <select class="namespace__select" data-testid="namespace-select" disabled title="Namespaces arrive with profiles">
-                <option>"No namespace yet"</option>
-            </select>
-        </label>
-    }
 }
 
 fn initial(email: &str) -> String {

@@ -2,17 +2,21 @@
 //! host portal can frame kfdash.
 
 mod header;
+mod namespace;
 mod sidebar;
 
-use crate::api::get_session;
+use crate::api::{get_session, list_workspaces};
 use crate::components::toast::{ToastRegion, use_toaster};
 use crate::domain::nav::LinkContext;
-use crate::model::{AppError, Session};
+use crate::model::{AppError, Session, Workspaces};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 /// The signed-in session, loaded once per page load and shared by context.
 pub type SessionResource = Resource<Result<Session, AppError>>;
+
+/// The user's namespaces; refetch it (`.refetch()`) after registering or changing access.
+pub type WorkspacesResource = Resource<Result<Workspaces, AppError>>;
 
 /// What internal links are built from: `use_links().read().href("/notebooks")`.
 pub fn use_links() -> Memo<LinkContext> {
@@ -31,9 +35,14 @@ pub fn AppLayout(children: Children) -> AnyView {
 
     let session: SessionResource = Resource::new(|| (), |_| get_session());
     provide_context(session);
+    let workspaces: WorkspacesResource = Resource::new(|| (), |_| list_workspaces());
+    provide_context(workspaces);
     let toaster = use_toaster();
     Effect::new(move |_| {
         if let Some(Err(error)) = session.get() {
+            toaster.error(error.to_string());
+        }
+        if let Some(Err(error)) = workspaces.get() {
             toaster.error(error.to_string());
         }
     });
@@ -66,7 +75,7 @@ pub fn AppLayout(children: Children) -> AnyView {
                 "Skip to content"
             </a>
             <Show when=move || !embed.get()>
-                <header::Header session nav_open />
+                <header::Header session workspaces nav_open />
                 <sidebar::Sidebar nav_open />
                 <div class="scrim" on:click=move |_| nav_open.set(false) aria-hidden="true"></div>
             </Show>

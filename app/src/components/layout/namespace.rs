@@ -1,0 +1,125 @@
+//! The namespace selector: the user's namespaces with their role, kept in `?ns=` and
+//! remembered per user in the browser.
+
+use super::{SessionResource, WorkspacesResource, use_links};
+use leptos::prelude::*;
+use leptos_router::{
+    NavigateOptions,
+    hooks::{use_location, use_navigate},
+};
+
+fn storage_key(user: &str) -> String {
+    format!("kfdash-namespace:{user}")
+}
+
+/// The namespace this user last picked, if the browser remembers one.
+fn remembered(user: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        window()
+            .local_storage()
+            .ok()
+            .flatten()?
+            .get_item(&storage_key(user))
+            .ok()
+            .flatten()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = storage_key(user);
+        None
+    }
+}
+
+fn remember(user: &str, namespace: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(storage) = window().local_storage().ok().flatten() {
+        let _ = storage.set_item(&storage_key(user), namespace);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (storage_key(user), namespace);
+}
+
+#[component]
+pub fn NamespaceSelector(
+    session: SessionResource,
+    workspaces: WorkspacesResource,
+) -> impl IntoView {
+    let links = use_links();
+    let location = use_location();
+    let navigate = use_navigate();
+    let user = move || {
+        session
+            .get()
+            .and_then(Result::ok)
+            .map(|session| session.user)
+            .unwrap_or_default()
+    };
+
+    // With no ?ns= yet, open the remembered namespace (if still theirs) or their first one.
+    let choose = navigate.clone();
+    Effect::new(move |_| {
+        let Some(Ok(workspaces)) = workspaces.get() else {
+            return;
+        };
+        if links.read().namespace.is_some() || workspaces.namespaces.is_empty() {
+            return;
+        }
+        let remembered = remembered(&user())
+            .filter(|ns| workspaces.namespaces.iter().any(|row| &row.name == ns));
+        let namespace = remembered.unwrap_or_else(|| workspaces.namespaces[0].name.clone());
+        let mut next = links.get_untracked();
+        next.namespace = Some(namespace);
+        choose(
+            &next.at(&location.pathname.get_untracked()),
+            NavigateOptions {
+                replace: true,
+                ..Default::default()
+            },
+        );
+    });
+
+    let on_change = move |event: leptos::ev::Event| {
+        let namespace = event_target_value(&event);
+        remember(&user(), &namespace);
+        let mut next = links.get_untracked();
+        next.namespace = Some(namespace);
+        navigate(
+            &next.at(&location.pathname.get_untracked()),
+            NavigateOptions::default(),
+        );
+    };
+
+    view! {
+        <label class="namespace">
+            <span class="visually-hidden">"Namespace"</span>
+            <Transition fallback=|| view! { <select class="namespace__select" disabled><option>"Loading…"</option></select> }>
+                {move || {
+                    let selected = links.read().namespace.clone().unwrap_or_default();
+                    let rows = workspaces.get().and_then(Result::ok).map(|w| w.namespaces).unwrap_or_default();
+                    if rows.is_empty() {
+                        return view! {
+                            <select class="namespace__select" data-testid="namespace-select" disabled>
+                                <option>"No namespace yet"</option>
+                            </select>
+                        }
+                        .into_any();
+                    }
+                    view! {
+                        <select class="namespace__select" data-testid="namespace-select" on:change=on_change.clone()>
+                            {rows
+                                .into_iter()
+                                .map(|row| {
+                                    let is_selected = row.name == selected;
+                                    let label = format!("{} · {}", row.name, row.role.label());
+                                    view! { <option value=row.name selected=is_selected>{label}</option> }
+                                })
+                                .collect_view()}
+                        </select>
+                    }
+                    .into_any()
+                }}
+            </Transition>
+        </label>
+    }
+}
