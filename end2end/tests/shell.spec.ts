@@ -18,7 +18,7 @@ test('home renders on the server and hydrates without CSP violations', async ({ 
 });
 
 test('the sidebar navigates on the client and keeps ?ns=', async ({ page, consoleErrors }) => {
-  await page.goto('/?ns=team-a');
+  await page.goto('/?ns=team-ml');
   await hydrated(page);
   await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
 
@@ -32,13 +32,13 @@ test('the sidebar navigates on the client and keeps ?ns=', async ({ page, consol
   ];
   for (const [testId, path, title] of sections) {
     await page.getByTestId(testId).click();
-    await expect(page).toHaveURL(`${path}?ns=team-a`);
+    await expect(page).toHaveURL(`${path}?ns=team-ml`);
     await expect(page.getByTestId('page-title')).toHaveText(title);
     await expect(page.getByTestId(testId)).toHaveAttribute('aria-current', 'page');
     await expect(page).toHaveTitle(`${title} · kfdash`);
   }
   await page.getByTestId('nav-home').click();
-  await expect(page).toHaveURL('/?ns=team-a');
+  await expect(page).toHaveURL('/?ns=team-ml');
   // No full page load happened on the way: the router handled every click.
   expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
 });

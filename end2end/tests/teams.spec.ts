@@ -91,3 +91,19 @@ test('a cross-site form cannot call a server function', async ({ browser }) => {
   await expect(owner.getByTestId('contributors')).toBeVisible();
   await expect(owner.getByTestId('no-contributors')).toBeVisible();
 });
+
+test('home shows recent notebooks and the namespace activity by day', async ({ browser }) => {
+  const user = await signedIn(browser, 'user@example.com');
+  await user.goto('/?ns=kubeflow-user-example-com');
+  await hydrated(user);
+  await expect(user.getByTestId('recent-notebook')).toHaveCount(3);
+  await expect(user.getByTestId('recent-notebooks')).toContainText('vscode-dev');
+  await expect(user.getByTestId('recent-notebooks')).toContainText('Stopped');
+  await user.getByTestId('nav-activity').click();
+  await expect(user.getByTestId('activity-item').first()).toBeVisible();
+  await expect(user.getByTestId('activity')).toContainText('FailedScheduling');
+  // Someone else's namespace: the cluster refuses, and the page says so in words.
+  await user.goto('/activity?ns=kubeflow-other-example-com');
+  await hydrated(user);
+  await expect(user.getByTestId('activity-error')).toContainText("you don't have access to events in namespace kubeflow-other-example-com");
+});

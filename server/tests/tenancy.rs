@@ -320,3 +320,92 @@ async fn registration_can_be_turned_off_on_the_server() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
 }
+
+#[tokio::test]
+async fn activity_and_recent_notebooks_are_read_as_the_user() {
+    let dashboard = dashboard(&[]).await;
+    // Events exist once the controllers have moved the seeded pods along.
+    let mut events = Value::Null;
+    for _ in 0..100 {
+        let (status, body) = call(
+            &dashboard,
+            OWNER,
+            "",
+            "activity/list",
+            &[("namespace", OWN_NS)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if body
+            .as_array()
+            .is_some_and(|list| list.iter().any(|e| e["reason"] == "Started"))
+        {
+            events = body;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let events = events
+        .as_array()
+        .expect("the owner sees their namespace's events");
+    assert!(
+        events
+            .iter()
+            .any(|e| e["reason"] == "FailedScheduling" && e["warning"] == true),
+        "{events:?}"
+    );
+    let times: Vec<&str> = events.iter().filter_map(|e| e["time"].as_str()).collect();
+    assert!(
+        times.windows(2).all(|pair| pair[0] >= pair[1]),
+        "newest first: {times:?}"
+    );
+
+    let (status, error) = call(
+        &dashboard,
+        STRANGER,
+        "",
+        "activity/list",
+        &[("namespace", OWN_NS)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+    assert_eq!(
+        error["detail"],
+        format!("events in namespace {OWN_NS}"),
+        "says what is out of reach"
+    );
+
+    let (status, notebooks) = call(
+        &dashboard,
+        OWNER,
+        "",
+        "notebooks/recent",
+        &[("namespace", OWN_NS)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{notebooks}");
+    let mut names: Vec<&str> = notebooks
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["name"].as_str())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["gpu-training", "scipy-explore", "vscode-dev"]);
+    let stopped = notebooks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == "vscode-dev")
+        .unwrap();
+    assert_eq!(stopped["status"], "Stopped");
+    let (status, _) = call(
+        &dashboard,
+        OTHER,
+        "",
+        "notebooks/recent",
+        &[("namespace", OWN_NS)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no leaks across tenants");
+}

@@ -64,3 +64,23 @@ pub async fn remove_contributor(namespace: String, email: String) -> Result<(), 
     let server = crate::backend::server_context()?;
     crate::backend::contributors::remove(server.kube.as_ref(), &user, &namespace, &email).await
 }
+
+/// The namespace's recent events, newest first, as far as the user may see them.
+#[server(endpoint = "activity/list", client = KfdashClient)]
+pub async fn list_activity(
+    namespace: String,
+) -> Result<Vec<crate::model::ActivityEvent>, AppError> {
+    let user = crate::backend::current_user()?;
+    let server = crate::backend::server_context()?;
+    crate::backend::activity::events(server.kube.as_ref(), &user, &namespace).await
+}
+
+/// The namespace's five newest notebook servers, for the home page.
+#[server(endpoint = "notebooks/recent", client = KfdashClient)]
+pub async fn recent_notebooks(
+    namespace: String,
+) -> Result<Vec<crate::model::NotebookSummary>, AppError> {
+    let user = crate::backend::current_user()?;
+    let server = crate::backend::server_context()?;
+    crate::backend::activity::recent_notebooks(server.kube.as_ref(), &user, &namespace).await
+}

@@ -1,6 +1,7 @@
 //! Server-only code: the request's identity and the server's context, read from what the
 //! server crate provides, and the cluster calls made for the signed-in user.
 
+pub mod activity;
 pub mod contributors;
 pub mod tenancy;
 

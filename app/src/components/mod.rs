@@ -1,5 +1,6 @@
 //! Reusable, prop-driven pieces of the UI.
 
+pub mod activity_feed;
 pub mod coming_soon;
 pub mod icon;
 pub mod layout;

@@ -1,4 +1,5 @@
 //! Pure logic: no I/O, no signals, unit-tested, compiled natively and to WASM.
 
+pub mod activity;
 pub mod nav;
 pub mod theme;

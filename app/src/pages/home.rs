@@ -1,3 +1,5 @@
+use crate::api::recent_notebooks;
+use crate::components::activity_feed::ActivityFeed;
 use crate::components::icon::{Icon, IconKind};
 use crate::components::layout::{SessionResource, WorkspacesResource, use_links};
 use leptos::prelude::*;
@@ -102,6 +104,11 @@ pub fn HomePage() -> AnyView {
                     }).collect_view()}
                 </ul>
             </section>
+            <div class="home-side">
+            <section class="card docs" aria-labelledby="recent-title" data-testid="recent-notebooks">
+                <h2 id="recent-title" class="section-title">"Recent notebooks"</h2>
+                <RecentNotebooks />
+            </section>
             <aside class="card docs" aria-labelledby="docs-title">
                 <h2 id="docs-title" class="section-title">"Documentation"</h2>
                 <ul class="docs__list">
@@ -116,7 +123,52 @@ pub fn HomePage() -> AnyView {
                     }).collect_view()}
                 </ul>
             </aside>
+            </div>
         </div>
+        <section class="card panel home-activity" aria-labelledby="activity-title">
+            <h2 id="activity-title" class="section-title">"Activity"</h2>
+            <ActivityFeed namespace=Signal::derive(move || carried.read().namespace.clone()) limit=20 />
+        </section>
     }
     .into_any()
+}
+
+#[component]
+fn RecentNotebooks() -> impl IntoView {
+    let links = use_links();
+    let notebooks = Resource::new(
+        move || links.read().namespace.clone(),
+        |namespace| async move {
+            match namespace {
+                Some(namespace) => recent_notebooks(namespace).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || notebooks.get().map(|result| match result {
+                Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+                Ok(None) => view! { <p class="muted">"No namespace chosen."</p> }.into_any(),
+                Ok(Some(rows)) if rows.is_empty() => view! { <p class="muted">"No notebook servers yet."</p> }.into_any(),
+                Ok(Some(rows)) => view! {
+                    <ul class="docs__list">
+                        {rows.into_iter().map(|row| {
+                            let href = links.read_untracked().href(&format!("/notebooks/{}", row.name));
+                            let status = row.status.to_lowercase();
+                            view! {
+                                <li>
+                                    <a href=href data-testid="recent-notebook">
+                                        <Icon kind=IconKind::Notebook />
+                                        <span>{row.name}</span>
+                                        <span class=format!("status status--{status}")>{row.status}</span>
+                                    </a>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+            })}
+        </Transition>
+    }
 }

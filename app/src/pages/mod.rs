@@ -1,15 +1,17 @@
 //! One module per feature. Sections whose issue has not landed show an honest "coming soon".
 
+mod activity;
 mod contributors;
 mod home;
 mod not_found;
 mod sections;
 mod welcome;
 
+pub use activity::ActivityPage;
 pub use contributors::ContributorsPage;
 pub use home::HomePage;
 pub use not_found::NotFound;
 pub use sections::{
-    ActivityPage, ExperimentPage, ExperimentsPage, NotebookPage, NotebooksPage, PipelinePage,
-    PipelinesPage, RunPage, RunsPage,
+    ExperimentPage, ExperimentsPage, NotebookPage, NotebooksPage, PipelinePage, PipelinesPage,
+    RunPage, RunsPage,
 };

@@ -130,15 +130,3 @@ pub fn ExperimentPage() -> impl IntoView {
         />
     }
 }
-
-#[component]
-pub fn ActivityPage() -> impl IntoView {
-    view! {
-        <PageHeading title=Signal::stored("Activity".into()) subtitle="What happened in your namespace." />
-        <ComingSoon
-            icon=IconKind::Activity
-            summary="Recent events in your namespace, newest first."
-            planned=&["Kubernetes events for notebooks, runs and trials"]
-        />
-    }
-}
