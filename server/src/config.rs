@@ -65,6 +65,14 @@ pub struct Cli {
     #[arg(long, env = "REGISTRATION_FLOW", default_value_t = true, action = clap::ArgAction::Set)]
     pub registration_flow: bool,
 
+    /// Home and menu links: the upstream dashboard's `links` JSON in a file, re-read when it changes.
+    #[arg(long, env = "KFDASH_LINKS_CONFIG", conflicts_with = "links_configmap")]
+    pub links_config: Option<PathBuf>,
+
+    /// ...or in a ConfigMap, as NAMESPACE/NAME, key `links` (upstream's centraldashboard-config).
+    #[arg(long, env = "KFDASH_LINKS_CONFIGMAP")]
+    pub links_configmap: Option<String>,
+
     /// The fixed user of `--auth dev`.
     #[arg(long, env = "KFDASH_DEV_USER", default_value = "user@example.com")]
     pub dev_user: String,
@@ -153,6 +161,7 @@ pub struct Settings {
     pub sandbox_reset: bool,
     pub sandbox_addr: SocketAddr,
     pub registration_flow: bool,
+    pub links: app::backend::links::LinksSource,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -241,7 +250,42 @@ impl Cli {
             sandbox_reset: self.sandbox_reset,
             sandbox_addr: self.sandbox_addr,
             registration_flow: self.registration_flow,
+            links: links_source(self.links_config, self.links_configmap)?,
         })
+    }
+}
+
+fn links_source(
+    file: Option<PathBuf>,
+    configmap: Option<String>,
+) -> Result<app::backend::links::LinksSource, ConfigError> {
+    use app::backend::links::LinksSource;
+    match (file, configmap) {
+        (Some(path), _) => Ok(LinksSource::File(path)),
+        (None, Some(reference)) => {
+            let valid = |part: &str| {
+                !part.is_empty()
+                    && part.len() <= 253
+                    && part.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.'
+                    })
+            };
+            match reference.split_once('/') {
+                Some((namespace, name)) if valid(namespace) && valid(name) => {
+                    Ok(LinksSource::ConfigMap {
+                        namespace: namespace.to_string(),
+                        name: name.to_string(),
+                    })
+                }
+                _ => Err(ConfigError::Invalid(
+                    "--links-configmap",
+                    format!(
+                        "{reference:?} must be NAMESPACE/NAME, e.g. kubeflow/centraldashboard-config"
+                    ),
+                )),
+            }
+        }
+        (None, None) => Ok(LinksSource::Defaults),
     }
 }
 
@@ -618,6 +662,32 @@ mod tests {
             !settings(&["--registration-flow", "false"])
                 .unwrap()
                 .registration_flow
+        );
+    }
+
+    #[test]
+    fn links_come_from_a_file_or_a_configmap_not_both() {
+        use app::backend::links::LinksSource;
+        assert_eq!(settings(&[]).unwrap().links, LinksSource::Defaults);
+        assert_eq!(
+            settings(&["--links-configmap", "kubeflow/centraldashboard-config"])
+                .unwrap()
+                .links,
+            LinksSource::ConfigMap {
+                namespace: "kubeflow".into(),
+                name: "centraldashboard-config".into()
+            }
+        );
+        assert!(settings(&["--links-configmap", "no-slash"]).is_err());
+        assert!(
+            Cli::try_parse_from([
+                "kfdash",
+                "--links-config",
+                "a.json",
+                "--links-configmap",
+                "a/b"
+            ])
+            .is_err()
         );
     }
 

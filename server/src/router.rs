@@ -59,6 +59,9 @@ pub fn build(
             base_path: settings.base_path.clone(),
             kube: cluster.clone(),
             registration_open: settings.registration_flow,
+            links: Arc::new(app::backend::links::LinksProvider::new(
+                settings.links.clone(),
+            )),
         },
         site_root: Arc::new(settings.site_root.clone()),
         cluster,

@@ -409,3 +409,57 @@ async fn activity_and_recent_notebooks_are_read_as_the_user() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "no leaks across tenants");
 }
+
+#[tokio::test]
+async fn links_come_from_a_file_that_is_reloaded_or_from_a_configmap() {
+    let links = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(links.path(), r#"{"quickLinks": [{"text": "First", "desc": "d", "link": "/notebooks"}, {"text": "Evil", "link": "javascript:alert(1)"}]}"#).unwrap();
+    let path = links.path().to_string_lossy().to_string();
+    let dashboard = dashboard(&["--links-config", &path]).await;
+    let (status, config) = call(&dashboard, OWNER, "", "links", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{config}");
+    assert_eq!(
+        config["quickLinks"].as_array().unwrap().len(),
+        1,
+        "unsafe links are dropped: {config}"
+    );
+    assert_eq!(config["quickLinks"][0]["text"], "First");
+
+    // Edited without a restart: the next request sees it. A broken edit keeps the last good one.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(
+        links.path(),
+        r#"{"quickLinks": [{"text": "Second", "link": "https://example.com"}]}"#,
+    )
+    .unwrap();
+    let (_, config) = call(&dashboard, OWNER, "", "links", &[]).await;
+    assert_eq!(config["quickLinks"][0]["text"], "Second");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(links.path(), "{ not json").unwrap();
+    let (status, config) = call(&dashboard, OWNER, "", "links", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(config["quickLinks"][0]["text"], "Second");
+
+    drop(dashboard); // one router-level test fixture at a time (see common::turn)
+    let from_cluster = dashboard_with_configmap().await;
+    let (status, config) = call(&from_cluster, OWNER, "", "links", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{config}");
+    assert_eq!(config["documentationItems"][0]["text"], "Team handbook");
+}
+
+async fn dashboard_with_configmap() -> Dashboard {
+    let dashboard = dashboard(&["--links-configmap", "kubeflow/centraldashboard-config"]).await;
+    let configmap: k8s_openapi::api::core::v1::ConfigMap = serde_json::from_value(serde_json::json!({
+        "metadata": { "name": "centraldashboard-config" },
+        "data": { "links": r#"{"documentationItems": [{"text": "Team handbook", "desc": "", "link": "https://handbook.example.com"}]}"# },
+    }))
+    .unwrap();
+    kube::Api::<k8s_openapi::api::core::v1::ConfigMap>::namespaced(
+        dashboard.sandbox.admin_client(),
+        "kubeflow",
+    )
+    .create(&Default::default(), &configmap)
+    .await
+    .unwrap();
+    dashboard
+}

@@ -84,3 +84,11 @@ pub async fn recent_notebooks(
     let server = crate::backend::server_context()?;
     crate::backend::activity::recent_notebooks(server.kube.as_ref(), &user, &namespace).await
 }
+
+/// Quick links, documentation and extra menu entries, from the dashboard's links config.
+#[server(endpoint = "links", client = KfdashClient)]
+pub async fn get_links() -> Result<crate::model::LinksConfig, AppError> {
+    crate::backend::current_user()?;
+    let server = crate::backend::server_context()?;
+    server.links.get(server.kube.as_ref()).await
+}

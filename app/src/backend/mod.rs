@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod contributors;
+pub mod links;
 pub mod tenancy;
 
 use crate::model::{AppError, ClusterKind, Session};
@@ -36,6 +37,7 @@ pub struct ServerContext {
     pub kube: Arc<dyn Cluster>,
     /// New users may create their own profile (`--registration-flow`).
     pub registration_open: bool,
+    pub links: Arc<links::LinksProvider>,
 }
 
 /// Name of the private response header through which the shell hands its CSP nonce to the

@@ -3,10 +3,12 @@
 
 mod activity;
 mod error;
+mod links;
 mod session;
 mod tenancy;
 
 pub use activity::{ActivityEvent, NotebookSummary};
 pub use error::AppError;
+pub use links::{LinksConfig, MenuLink, QuickLink};
 pub use session::{ClusterKind, Session};
 pub use tenancy::{Contributor, ContributorRole, NamespaceRow, WorkspaceRole, Workspaces};

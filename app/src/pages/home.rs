@@ -1,4 +1,4 @@
-use crate::api::recent_notebooks;
+use crate::api::{get_links, recent_notebooks};
 use crate::components::activity_feed::ActivityFeed;
 use crate::components::icon::{Icon, IconKind};
 use crate::components::layout::{SessionResource, WorkspacesResource, use_links};
@@ -46,25 +46,10 @@ const AREAS: &[(&str, &str, &str, IconKind)] = &[
     ),
 ];
 
-const DOCS: &[(&str, &str)] = &[
-    (
-        "https://www.kubeflow.org/docs/started/introduction/",
-        "Getting started with Kubeflow",
-    ),
-    (
-        "https://www.kubeflow.org/docs/components/notebooks/",
-        "Kubeflow Notebooks",
-    ),
-    (
-        "https://www.kubeflow.org/docs/components/pipelines/",
-        "Kubeflow Pipelines",
-    ),
-    ("https://www.kubeflow.org/docs/components/katib/", "Katib"),
-];
-
 #[component]
 pub fn HomePage() -> AnyView {
     let session = expect_context::<SessionResource>();
+    let links_config = Resource::new(|| (), |_| get_links());
     let workspaces = expect_context::<WorkspacesResource>();
     let carried = use_links();
     view! {
@@ -105,23 +90,48 @@ pub fn HomePage() -> AnyView {
                 </ul>
             </section>
             <div class="home-side">
+            <section class="card docs" aria-labelledby="quick-title">
+                <h2 id="quick-title" class="section-title">"Quick links"</h2>
+                <Transition fallback=|| ()>
+                    {move || links_config.get().and_then(Result::ok).map(|links| view! {
+                        <ul class="docs__list" data-testid="quick-links">
+                            {links.quick_links.into_iter().map(|item| {
+                                let href = if item.link.starts_with('/') { carried.read_untracked().href(&item.link) } else { item.link.clone() };
+                                view! {
+                                    <li>
+                                        <a href=href>
+                                            <Icon kind=IconKind::External class="icon--small" />
+                                            <span>{item.text}</span>
+                                            <span class="status">{item.desc}</span>
+                                        </a>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    })}
+                </Transition>
+            </section>
             <section class="card docs" aria-labelledby="recent-title" data-testid="recent-notebooks">
                 <h2 id="recent-title" class="section-title">"Recent notebooks"</h2>
                 <RecentNotebooks />
             </section>
             <aside class="card docs" aria-labelledby="docs-title">
                 <h2 id="docs-title" class="section-title">"Documentation"</h2>
-                <ul class="docs__list">
-                    {DOCS.iter().map(|&(href, label)| view! {
-                        <li>
-                            <a href=href target="_blank" rel="noopener noreferrer">
-                                <Icon kind=IconKind::Book />
-                                <span>{label}</span>
-                                <Icon kind=IconKind::External class="icon--small" />
-                            </a>
-                        </li>
-                    }).collect_view()}
-                </ul>
+                <Transition fallback=|| ()>
+                    {move || links_config.get().and_then(Result::ok).map(|links| view! {
+                        <ul class="docs__list" data-testid="documentation">
+                            {links.documentation_items.into_iter().map(|item| view! {
+                                <li>
+                                    <a href=item.link target="_blank" rel="noopener noreferrer" title=item.desc>
+                                        <Icon kind=IconKind::Book />
+                                        <span>{item.text}</span>
+                                        <Icon kind=IconKind::External class="icon--small" />
+                                    </a>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    })}
+                </Transition>
             </aside>
             </div>
         </div>

@@ -219,6 +219,30 @@ fn roles(store: &Store) {
         "kubeflow",
         json!({ "metadata": { "name": "kfdash" } }),
     );
+    // The dashboard reads its links ConfigMap in its own namespace, and nothing else there.
+    create(
+        store,
+        "rbac.authorization.k8s.io",
+        "v1",
+        "roles",
+        "kubeflow",
+        json!({
+            "metadata": { "name": "kfdash-config" },
+            "rules": [{ "apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"] }],
+        }),
+    );
+    create(
+        store,
+        "rbac.authorization.k8s.io",
+        "v1",
+        "rolebindings",
+        "kubeflow",
+        json!({
+            "metadata": { "name": "kfdash-config" },
+            "roleRef": { "apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "kfdash-config" },
+            "subjects": [{ "kind": "ServiceAccount", "name": "kfdash", "namespace": "kubeflow" }],
+        }),
+    );
     cluster_role_binding(
         store,
         "kfdash",

@@ -1,0 +1,147 @@
+//! Links from the dashboard's configuration: parsed leniently like upstream, but only links a
+//! browser may follow safely survive (http(s) or paths on this site; never `javascript:`).
+
+use crate::model::{LinksConfig, MenuLink, QuickLink};
+
+/// Links larger than this are not links.
+const MAX_LINK: usize = 2048;
+
+/// Whether `link` is an absolute http(s) URL or a path on this site.
+pub fn safe_link(link: &str) -> bool {
+    let link = link.trim();
+    if link.is_empty()
+        || link.len() > MAX_LINK
+        || link.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
+        return false;
+    }
+    if link.starts_with("//") {
+        return false;
+    }
+    link.starts_with('/') || link.starts_with("https://") || link.starts_with("http://")
+}
+
+fn keep_menu(links: Vec<MenuLink>) -> Vec<MenuLink> {
+    links
+        .into_iter()
+        .filter_map(|mut link| {
+            link.items = keep_menu(std::mem::take(&mut link.items));
+            let usable = if link.kind == "section" {
+                !link.items.is_empty()
+            } else {
+                safe_link(&link.link)
+            };
+            (usable && !link.text.trim().is_empty()).then_some(link)
+        })
+        .collect()
+}
+
+fn keep_quick(links: Vec<QuickLink>) -> Vec<QuickLink> {
+    links
+        .into_iter()
+        .filter(|link| safe_link(&link.link) && !link.text.trim().is_empty())
+        .collect()
+}
+
+/// Parses a `links` document, dropping entries with unsafe or missing links.
+pub fn parse(json: &str) -> Result<LinksConfig, String> {
+    let config: LinksConfig = serde_json::from_str(json)
+        .map_err(|error| format!("the links configuration is not valid JSON: {error}"))?;
+    Ok(LinksConfig {
+        menu_links: keep_menu(config.menu_links),
+        external_links: keep_menu(config.external_links),
+        quick_links: keep_quick(config.quick_links),
+        documentation_items: keep_quick(config.documentation_items),
+    })
+}
+
+/// What kfdash shows when no configuration is given.
+pub fn defaults() -> LinksConfig {
+    let doc = |text: &str, desc: &str, link: &str| QuickLink {
+        text: text.into(),
+        desc: desc.into(),
+        link: link.into(),
+    };
+    LinksConfig {
+        menu_links: Vec::new(),
+        external_links: Vec::new(),
+        quick_links: vec![
+            doc("Create a notebook server", "Notebooks", "/notebooks"),
+            doc("Upload a pipeline", "Pipelines", "/pipelines"),
+            doc("Start a Katib experiment", "Experiments", "/experiments"),
+        ],
+        documentation_items: vec![
+            doc(
+                "Getting started with Kubeflow",
+                "Get your machine-learning workflow running",
+                "https://www.kubeflow.org/docs/started/introduction/",
+            ),
+            doc(
+                "Kubeflow Notebooks",
+                "Notebook servers in your namespace",
+                "https://www.kubeflow.org/docs/components/notebooks/",
+            ),
+            doc(
+                "Kubeflow Pipelines",
+                "Build and run ML pipelines",
+                "https://www.kubeflow.org/docs/components/pipelines/",
+            ),
+            doc(
+                "Katib",
+                "Hyperparameter tuning and NAS",
+                "https://www.kubeflow.org/docs/components/katib/",
+            ),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstream_documents_parse_and_unsafe_links_are_dropped() {
+        let config = parse(r#"{
+            "menuLinks": [
+                {"type": "item", "link": "/jupyter/", "text": "Notebooks", "icon": "book"},
+                {"type": "item", "link": "javascript:alert(1)", "text": "Evil"},
+                {"type": "section", "text": "Models", "items": [{"type": "item", "link": "/models/", "text": "KServe", "iframe": true}]}
+            ],
+            "externalLinks": [{"type": "item", "iframe": false, "text": "MinIO", "link": "https://minio.example.com", "icon": "launch"}],
+            "quickLinks": [{"text": "Upload a pipeline", "desc": "Pipelines", "link": "/pipeline/"}, {"text": "x", "link": "data:text/html,hi"}],
+            "documentationItems": [{"text": "Docs", "desc": "d", "link": "https://www.kubeflow.org/docs/"}],
+            "unknownKey": 1
+        }"#).unwrap();
+        assert_eq!(config.menu_links.len(), 2);
+        assert!(config.menu_links[1].items[0].iframe);
+        assert_eq!(config.external_links[0].link, "https://minio.example.com");
+        assert_eq!(config.quick_links.len(), 1);
+        assert_eq!(config.documentation_items.len(), 1);
+    }
+
+    #[test]
+    fn only_followable_links_are_safe() {
+        for good in ["/pipeline/", "https://a.example/x", "http://a.example"] {
+            assert!(safe_link(good), "{good}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "JAVASCRIPT:x",
+            "data:text/html,x",
+            "//evil.example",
+            "vbscript:x",
+            "",
+            "/a b",
+            "relative",
+        ] {
+            assert!(!safe_link(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn malformed_json_is_an_error_not_a_panic() {
+        assert!(parse("{").is_err());
+        assert!(parse("[]").is_err());
+        assert_eq!(parse("{}").unwrap(), LinksConfig::default());
+    }
+}
