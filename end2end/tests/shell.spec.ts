@@ -14,6 +14,10 @@ test('home renders on the server and hydrates without CSP violations', async ({ 
   await expect(page.getByTestId('user')).toContainText('user@example.com');
   await expect(page.getByTestId('sandbox-badge')).toBeVisible();
   await expect(page.getByTestId('nav-home')).toHaveAttribute('aria-current', 'page');
+  // Built-in links (no --links-config): quick links stay in the namespace, docs open outside.
+  await expect(page.getByTestId('quick-links')).toContainText('Create a notebook server');
+  await expect(page.getByTestId('quick-links').getByRole('link').first()).toHaveAttribute('href', /^\/notebooks\?ns=/);
+  await expect(page.getByTestId('documentation')).toContainText('Getting started with Kubeflow');
   expect(consoleErrors).toEqual([]);
 });
 
