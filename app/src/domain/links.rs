@@ -45,8 +45,15 @@ fn keep_quick(links: Vec<QuickLink>) -> Vec<QuickLink> {
 
 /// Parses a `links` document, dropping entries with unsafe or missing links.
 pub fn parse(json: &str) -> Result<LinksConfig, String> {
-    let config: LinksConfig = serde_json::from_str(json)
+    let value: serde_json::Value = serde_json::from_str(json)
         .map_err(|error| format!("the links configuration is not valid JSON: {error}"))?;
+    // Structs also deserialize from arrays; a links document is an object.
+    if !value.is_object() {
+        return Err("the links configuration must be a JSON object".into());
+    }
+    let config: LinksConfig = serde_json::from_value(value).map_err(|error| {
+        format!("the links configuration has a field of the wrong type: {error}")
+    })?;
     Ok(LinksConfig {
         menu_links: keep_menu(config.menu_links),
         external_links: keep_menu(config.external_links),
