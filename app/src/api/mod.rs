@@ -11,24 +11,21 @@ use leptos::prelude::*;
 /// The signed-in user and the cluster kind, for the header.
 #[server(endpoint = "session", client = KfdashClient)]
 pub async fn get_session() -> Result<Session, AppError> {
-    let user = crate::backend::current_user()?;
-    let server = crate::backend::server_context()?;
+    let (user, server) = crate::backend::caller()?;
     Ok(crate::backend::describe_session(&user, &server))
 }
 
 /// The namespaces the signed-in user works in, with their role in each.
 #[server(endpoint = "workspaces", client = KfdashClient)]
 pub async fn list_workspaces() -> Result<crate::model::Workspaces, AppError> {
-    let user = crate::backend::current_user()?;
-    let server = crate::backend::server_context()?;
+    let (user, server) = crate::backend::caller()?;
     crate::backend::tenancy::workspaces(server.kube.as_ref(), &user, server.registration_open).await
 }
 
 /// Creates the signed-in user's own namespace (their Profile); they are its owner.
 #[server(endpoint = "workspaces/register", client = KfdashClient)]
 pub async fn register_namespace(namespace: String) -> Result<crate::model::NamespaceRow, AppError> {
-    let user = crate::backend::current_user()?;
-    let server = crate::backend::server_context()?;
+    let (user, server) = crate::backend::caller()?;
     crate::backend::tenancy::register(
         server.kube.as_ref(),
         &user,
@@ -42,8 +39,7 @@ pub async fn register_namespace(namespace: String) -> Result<crate::model::Names
 pub async fn list_contributors(
     namespace: String,
 ) -> Result<Vec<crate::model::Contributor>, AppError> {
-    let user = crate::backend::current_user()?;
-    let server = crate::backend::server_context()?;
+    let (user, server) = crate::backend::caller()?;
     crate::backend::contributors::list(server.kube.as_ref(), &user, &namespace).await
 }
 
@@ -53,15 +49,13 @@ pub async fn add_contributor(
     email: String,
     role: crate::model::ContributorRole,
 ) -> Result<crate::model::Contributor, AppError> {
-    let user = crate::backend::current_user()?;
-    let server = crate::backend::server_context()?;
+    let (user, server) = crate::backend::caller()?;
     crate::backend::contributors::add(server.kube.as_ref(), &user, &namespace, &email, role).await
 }
 
 #[server(endpoint = "contributors/remove", client = KfdashClient)]
 pub async fn remove_contributor(namespace: String, email: String) -> Result<(), AppError> {
-    let user = crate::backend::current_user()?;
-    let server = crate::backend::server_context()?;
+    let (user, server) = crate::backend::caller()?;
     crate::backend::contributors::remove(server.kube.as_ref(), &user, &namespace, &email).await
 }
 
@@ -70,8 +64,7 @@ pub async fn remove_contributor(namespace: String, email: String) -> Result<(), 
 pub async fn list_activity(
     namespace: String,
 ) -> Result<Vec<crate::model::ActivityEvent>, AppError> {
-    let user = crate::backend::current_user()?;
-    let server = crate::backend::server_context()?;
+    let (user, server) = crate::backend::caller()?;
     crate::backend::activity::events(server.kube.as_ref(), &user, &namespace).await
 }
 
@@ -80,15 +73,13 @@ pub async fn list_activity(
 pub async fn recent_notebooks(
     namespace: String,
 ) -> Result<Vec<crate::model::NotebookSummary>, AppError> {
-    let user = crate::backend::current_user()?;
-    let server = crate::backend::server_context()?;
+    let (user, server) = crate::backend::caller()?;
     crate::backend::activity::recent_notebooks(server.kube.as_ref(), &user, &namespace).await
 }
 
 /// Quick links, documentation and extra menu entries, from the dashboard's links config.
 #[server(endpoint = "links", client = KfdashClient)]
 pub async fn get_links() -> Result<crate::model::LinksConfig, AppError> {
-    crate::backend::current_user()?;
-    let server = crate::backend::server_context()?;
+    let (_, server) = crate::backend::caller()?;
     server.links.get(server.kube.as_ref()).await
 }

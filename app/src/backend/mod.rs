@@ -55,6 +55,11 @@ pub fn server_context() -> Result<ServerContext, AppError> {
         .ok_or_else(|| AppError::Internal("the server context is missing".into()))
 }
 
+/// The signed-in user and the server's context: what every server function starts from.
+pub fn caller() -> Result<(SignedInUser, ServerContext), AppError> {
+    Ok((current_user()?, server_context()?))
+}
+
 pub fn describe_session(user: &SignedInUser, server: &ServerContext) -> Session {
     Session {
         user: user.email.clone(),

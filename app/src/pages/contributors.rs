@@ -22,8 +22,10 @@ pub fn ContributorsPage() -> impl IntoView {
         }
     });
     // May the user manage this namespace? Owners, and cluster admins; the server checks again.
+    // `try_get`: on the server the layout's resource is disposed when the response is done, and
+    // a late notification must not turn into a panic.
     let manages = Memo::new(move |_| {
-        let Some(Ok(workspaces)) = workspaces.get() else {
+        let Some(Some(Ok(workspaces))) = workspaces.try_get() else {
             return false;
         };
         let current = namespace.get();

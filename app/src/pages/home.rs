@@ -96,7 +96,9 @@ pub fn HomePage() -> AnyView {
                     {move || links_config.get().and_then(Result::ok).map(|links| view! {
                         <ul class="docs__list" data-testid="quick-links">
                             {links.quick_links.into_iter().map(|item| {
-                                let href = if item.link.starts_with('/') { carried.read_untracked().href(&item.link) } else { item.link.clone() };
+                                let link = item.link.clone();
+                                // Reactive: the selector may add ?ns= after the first render.
+                                let href = move || if link.starts_with('/') { carried.read().href(&link) } else { link.clone() };
                                 view! {
                                     <li>
                                         <a href=href>
@@ -164,7 +166,8 @@ fn RecentNotebooks() -> impl IntoView {
                 Ok(Some(rows)) => view! {
                     <ul class="docs__list">
                         {rows.into_iter().map(|row| {
-                            let href = links.read_untracked().href(&format!("/notebooks/{}", row.name));
+                            let path = format!("/notebooks/{}", row.name);
+                            let href = move || links.read().href(&path);
                             let status = row.status.to_lowercase();
                             view! {
                                 <li>
