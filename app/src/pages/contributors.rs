@@ -21,34 +21,25 @@ pub fn ContributorsPage() -> impl IntoView {
             toaster.error(error.to_string());
         }
     });
-    // May the user manage this namespace? Owners, and cluster admins; the server checks again.
-    // `try_get`: on the server the layout's resource is disposed when the response is done, and
-    // a late notification must not turn into a panic.
-    let manages = Memo::new(move |_| {
-        let Some(Some(Ok(workspaces))) = workspaces.try_get() else {
-            return false;
-        };
-        let current = namespace.get();
-        workspaces.cluster_admin
-            || workspaces
-                .namespaces
-                .iter()
-                .any(|row| Some(&row.name) == current.as_ref() && row.role == WorkspaceRole::Owner)
-    });
+    // Only owners (and cluster admins) get the list; the server checks again. The fetcher
+    // awaits the workspaces itself, so server and browser decide from the same data.
     let contributors = Resource::new(
-        move || {
-            (
-                namespace.get(),
-                manages.get(),
-                add.version().get(),
-                remove.version().get(),
-            )
-        },
-        |(namespace, manages, _, _)| async move {
-            match namespace.filter(|_| manages) {
-                Some(namespace) => list_contributors(namespace).await.map(Some),
-                None => Ok(None),
+        move || (namespace.get(), add.version().get(), remove.version().get()),
+        move |(namespace, _, _)| async move {
+            let Some(namespace) = namespace else {
+                return Ok(None);
+            };
+            let manages = workspaces.await.is_ok_and(|workspaces| {
+                workspaces.cluster_admin
+                    || workspaces
+                        .namespaces
+                        .iter()
+                        .any(|row| row.name == namespace && row.role == WorkspaceRole::Owner)
+            });
+            if !manages {
+                return Ok(None);
             }
+            list_contributors(namespace).await.map(Some)
         },
     );
 
