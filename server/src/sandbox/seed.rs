@@ -4,6 +4,9 @@
 
 use super::controllers::{self, resource};
 use super::store::{Store, WriteOptions};
+use app::backend::contributors::binding_name;
+use app::backend::tenancy::suggested_namespace;
+use app::model::ContributorRole;
 use serde_json::{Value, json};
 
 const KUBEFLOW_RBAC: &str = "rbac.authorization.kubeflow.org";
@@ -57,18 +60,6 @@ fn cluster_role_binding(store: &Store, name: &str, role: &str, subject: Value) {
 
 fn aggregate_to(role: &str) -> Value {
     json!({ format!("{KUBEFLOW_RBAC}/aggregate-to-{role}"): "true" })
-}
-
-/// The namespace Kubeflow's registration flow suggests for an email: kubeflow-user-example-com.
-pub fn profile_name_for(email: &str) -> String {
-    let mut name: String = email
-        .to_ascii_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    name = format!("kubeflow-{}", name.trim_matches('-'));
-    name.truncate(63);
-    name.trim_end_matches('-').to_string()
 }
 
 const READ: [&str; 3] = ["get", "list", "watch"];
@@ -271,18 +262,9 @@ fn profile(store: &Store, name: &str, owner: &str) {
 
 /// A contributor as Kubeflow's dashboard records one: a RoleBinding with user/role annotations
 /// and an Istio AuthorizationPolicy.
-fn contributor(store: &Store, namespace: &str, user: &str, role: &str) {
-    let suffix: String = user
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let name = format!("user-{suffix}-clusterrole-{role}");
+fn contributor(store: &Store, namespace: &str, user: &str, role: ContributorRole) {
+    let name = binding_name(user, role);
+    let role = role.as_str();
     create(
         store,
         "rbac.authorization.k8s.io",
@@ -403,12 +385,12 @@ pub fn seed(store: &Store, dev_user: &str) {
         }),
     );
 
-    let own = profile_name_for(dev_user);
+    let own = suggested_namespace(dev_user);
     profile(store, &own, dev_user);
     profile(store, "team-ml", "lead@example.com");
-    contributor(store, "team-ml", dev_user, "edit");
+    contributor(store, "team-ml", dev_user, ContributorRole::Edit);
     let stranger = "other@example.com";
-    profile(store, &profile_name_for(stranger), stranger);
+    profile(store, &suggested_namespace(stranger), stranger);
 
     for seed in [
         NotebookSeed {
@@ -457,7 +439,7 @@ pub fn seed(store: &Store, dev_user: &str) {
     );
     notebook(
         store,
-        &profile_name_for(stranger),
+        &suggested_namespace(stranger),
         stranger,
         &NotebookSeed {
             name: "private-research",
@@ -491,22 +473,4 @@ pub fn seed(store: &Store, dev_user: &str) {
             "tolerations": [{ "key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule" }],
         }),
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn profile_names_follow_kubeflow() {
-        assert_eq!(
-            profile_name_for("user@example.com"),
-            "kubeflow-user-example-com"
-        );
-        assert_eq!(
-            profile_name_for("Ada.Lovelace+ml@Example.org"),
-            "kubeflow-ada-lovelace-ml-example-org"
-        );
-        assert!(profile_name_for(&format!("{}@example.com", "a".repeat(80))).len() <= 63);
-    }
 }
