@@ -80,6 +80,15 @@ pub async fn list(
     namespace: &str,
 ) -> Result<Vec<Contributor>, AppError> {
     require_owner(cluster, user, namespace).await?;
+    read(cluster, user, namespace).await
+}
+
+/// The contributors recorded in `namespace`, read as `user`; callers check ownership first.
+async fn read(
+    cluster: &dyn Cluster,
+    user: &SignedInUser,
+    namespace: &str,
+) -> Result<Vec<Contributor>, AppError> {
     let bindings = Api::<RoleBinding>::namespaced(cluster.as_user(user)?, namespace)
         .list(&ListParams::default())
         .await?;
@@ -117,7 +126,7 @@ pub async fn add(
             format!("{email} owns {namespace} and already has full access"),
         ));
     }
-    if list(cluster, user, namespace)
+    if read(cluster, user, namespace)
         .await?
         .iter()
         .any(|existing| same_user(&existing.email, email))
@@ -168,7 +177,7 @@ pub async fn remove(
     email: &str,
 ) -> Result<(), AppError> {
     require_owner(cluster, user, namespace).await?;
-    let existing = list(cluster, user, namespace).await?;
+    let existing = read(cluster, user, namespace).await?;
     let Some(contributor) = existing.iter().find(|c| same_user(&c.email, email.trim())) else {
         return Err(AppError::NotFound(format!(
             "contributor {} in {namespace}",
