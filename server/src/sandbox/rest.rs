@@ -55,9 +55,9 @@ impl ApiServer {
         &self.store
     }
 
-    /// The current RBAC snapshot, rebuilt when anything was written since the last one.
+    /// The current RBAC snapshot, rebuilt only when an RBAC object changed since the last one.
     pub fn rbac(&self) -> Arc<Rbac> {
-        let revision = self.store.revision();
+        let revision = self.store.rbac_revision();
         let mut cached = self
             .rbac
             .lock()

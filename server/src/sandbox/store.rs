@@ -91,6 +91,8 @@ pub struct Store {
     events: broadcast::Sender<Arc<Event>>,
     /// Bumped on every committed write; persistence saves when it moves.
     writes: tokio::sync::watch::Sender<u64>,
+    /// The revision of the last change to an RBAC object (the authorizer rebuilds on it).
+    rbac_revision: std::sync::atomic::AtomicU64,
 }
 
 fn type_key(resource: &ResourceType) -> String {
@@ -168,6 +170,7 @@ impl Store {
             }),
             events,
             writes,
+            rbac_revision: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -185,6 +188,12 @@ impl Store {
 
     pub fn revision(&self) -> u64 {
         self.read().revision
+    }
+
+    /// Moves whenever a Role, ClusterRole or binding changes, and only then.
+    pub fn rbac_revision(&self) -> u64 {
+        self.rbac_revision
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// A receiver that changes whenever a write commits.
@@ -522,6 +531,10 @@ impl Store {
         object: Value,
         previous: Option<Value>,
     ) {
+        if resource.group == "rbac.authorization.k8s.io" {
+            self.rbac_revision
+                .store(state.revision, std::sync::atomic::Ordering::Release);
+        }
         let event = Arc::new(Event {
             revision: state.revision,
             resource,
@@ -624,6 +637,8 @@ impl Store {
         state.revision = revision;
         state.objects = objects;
         state.log.clear();
+        self.rbac_revision
+            .store(revision, std::sync::atomic::Ordering::Release);
         Ok(count)
     }
 }
@@ -1238,6 +1253,31 @@ mod tests {
         );
         let gone = store.subscribe(Some(revision - 4)).err().unwrap();
         assert_eq!(gone.code, 410);
+    }
+
+    #[test]
+    fn rbac_revision_moves_only_with_rbac_objects() {
+        let store = store_with_namespace("ns");
+        let before = store.rbac_revision();
+        put(
+            &store,
+            configmaps(),
+            "ns",
+            json!({ "metadata": { "name": "c" } }),
+        );
+        assert_eq!(
+            store.rbac_revision(),
+            before,
+            "other writes leave the authorizer alone"
+        );
+        let roles = registry::find("rbac.authorization.k8s.io", "v1", "roles").unwrap();
+        put(
+            &store,
+            roles,
+            "ns",
+            json!({ "metadata": { "name": "r" }, "rules": [] }),
+        );
+        assert_eq!(store.rbac_revision(), store.revision());
     }
 
     #[test]
