@@ -1,10 +1,10 @@
 //! The namespace's recent Kubernetes events and notebooks, read as the signed-in user: what
 //! they may not see, the cluster refuses.
 
-use super::{Cluster, SignedInUser};
+use super::{Cluster, Scope, SignedInUser};
 use crate::model::{ActivityEvent, AppError, NotebookSummary};
 use k8s_openapi::api::core::v1::Event;
-use kube::api::{Api, DynamicObject, ListParams};
+use kube::api::ListParams;
 use kube::core::{ApiResource, GroupVersionKind};
 
 const MAX_EVENTS: usize = 200;
@@ -30,7 +30,8 @@ pub async fn events(
     user: &SignedInUser,
     namespace: &str,
 ) -> Result<Vec<ActivityEvent>, AppError> {
-    let list = Api::<Event>::namespaced(cluster.as_user(user)?, namespace)
+    let list = Scope::parse(namespace)?
+        .api::<Event>(cluster.as_user(user)?)
         .list(&ListParams::default())
         .await?;
     let mut events: Vec<ActivityEvent> = list
@@ -64,7 +65,8 @@ pub async fn recent_notebooks(
     namespace: &str,
 ) -> Result<Vec<NotebookSummary>, AppError> {
     let resource = ApiResource::from_gvk(&GroupVersionKind::gvk("kubeflow.org", "v1", "Notebook"));
-    let list = Api::<DynamicObject>::namespaced_with(cluster.as_user(user)?, namespace, &resource)
+    let list = Scope::parse(namespace)?
+        .api_with(cluster.as_user(user)?, &resource)
         .list(&ListParams::default())
         .await?;
     let mut notebooks: Vec<NotebookSummary> = list

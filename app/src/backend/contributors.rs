@@ -57,6 +57,7 @@ async fn require_owner(
     user: &SignedInUser,
     namespace: &str,
 ) -> Result<String, AppError> {
+    super::Scope::parse(namespace)?.one("managing contributors")?;
     let profile = Api::<DynamicObject>::all_with(cluster.as_dashboard(), &profiles_resource())
         .get_opt(namespace)
         .await?;

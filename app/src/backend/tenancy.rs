@@ -57,16 +57,8 @@ pub fn suggested_namespace(email: &str) -> String {
 
 /// Why `name` cannot be a new user namespace, or None.
 pub fn namespace_problem(name: &str) -> Option<String> {
-    if name.is_empty() || name.len() > 63 {
-        return Some("must be 1 to 63 characters".into());
-    }
-    let valid = name
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-');
-    if !valid {
-        return Some("may only use lowercase letters, digits and '-', and must start and end with a letter or digit".into());
+    if let Some(problem) = crate::domain::names::label_problem(name) {
+        return Some(problem);
     }
     if RESERVED.contains(&name) || name.starts_with("kube-") || name.starts_with("openshift") {
         return Some(format!("{name} is reserved for the platform"));

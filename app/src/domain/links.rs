@@ -43,6 +43,36 @@ fn keep_quick(links: Vec<QuickLink>) -> Vec<QuickLink> {
         .collect()
 }
 
+/// The upstream apps whose work kfdash does natively; their menu entries would only duplicate
+/// kfdash's own sections.
+const NATIVE: &[&str] = &[
+    "/jupyter/",
+    "/katib/",
+    "/pipeline/#/pipelines",
+    "/pipeline/#/runs",
+];
+
+/// The configured menu entries kfdash doesn't already cover (Volumes, TensorBoards, KServe…),
+/// with sections that end up empty dropped.
+pub fn extra_menu(links: &[MenuLink]) -> Vec<MenuLink> {
+    links
+        .iter()
+        .filter_map(|link| {
+            if link.kind == "section" {
+                let items = extra_menu(&link.items);
+                return (!items.is_empty()).then(|| MenuLink {
+                    items,
+                    ..link.clone()
+                });
+            }
+            let native = NATIVE
+                .iter()
+                .any(|prefix| link.link == *prefix || link.link.starts_with(prefix));
+            (!native).then(|| link.clone())
+        })
+        .collect()
+}
+
 /// Parses a `links` document, dropping entries with unsafe or missing links.
 pub fn parse(json: &str) -> Result<LinksConfig, String> {
     let value: serde_json::Value = serde_json::from_str(json)
@@ -124,6 +154,41 @@ mod tests {
         assert_eq!(config.external_links[0].link, "https://minio.example.com");
         assert_eq!(config.quick_links.len(), 1);
         assert_eq!(config.documentation_items.len(), 1);
+    }
+
+    #[test]
+    fn menu_keeps_what_kfdash_does_not_do_itself() {
+        let item = |text: &str, link: &str| MenuLink {
+            kind: "item".into(),
+            text: text.into(),
+            link: link.into(),
+            ..Default::default()
+        };
+        let menu = vec![
+            item("Notebooks", "/jupyter/"),
+            item("Volumes", "/volumes/"),
+            MenuLink {
+                kind: "section".into(),
+                text: "Pipelines".into(),
+                items: vec![
+                    item("Pipelines", "/pipeline/#/pipelines"),
+                    item("Runs", "/pipeline/#/runs"),
+                    item("Artifacts", "/pipeline/#/artifacts"),
+                ],
+                ..Default::default()
+            },
+            MenuLink {
+                kind: "section".into(),
+                text: "AutoML".into(),
+                items: vec![item("Experiments", "/katib/")],
+                ..Default::default()
+            },
+        ];
+        let extra = extra_menu(&menu);
+        let texts: Vec<&str> = extra.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["Volumes", "Pipelines"]);
+        assert_eq!(extra[1].items.len(), 1);
+        assert_eq!(extra[1].items[0].text, "Artifacts");
     }
 
     #[test]

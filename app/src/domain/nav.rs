@@ -1,6 +1,9 @@
 //! What every internal link must carry: the base path the app is served under, the selected
 //! namespace (`?ns=`) and embed mode (`?embed=1`), so a link never drops any of them.
 
+/// The `?ns=` value that means every namespace the user may list (cluster admins).
+pub const ALL_NAMESPACES: &str = "*";
+
 /// The state a link is built from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LinkContext {

@@ -12,7 +12,14 @@ use leptos_meta::Title;
 pub fn ContributorsPage() -> impl IntoView {
     let links = use_links();
     let workspaces = expect_context::<WorkspacesResource>();
-    let namespace = Memo::new(move |_| links.read().namespace.clone());
+    // Contributors are managed one namespace at a time, so "all namespaces" picks none.
+    let namespace = Memo::new(move |_| {
+        links
+            .read()
+            .namespace
+            .clone()
+            .filter(|ns| ns != crate::domain::nav::ALL_NAMESPACES)
+    });
     let add = ServerAction::<AddContributor>::new();
     let remove = ServerAction::<RemoveContributor>::new();
     let toaster = use_toaster();

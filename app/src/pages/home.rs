@@ -1,7 +1,7 @@
-use crate::api::{get_links, recent_notebooks};
+use crate::api::recent_notebooks;
 use crate::components::activity_feed::ActivityFeed;
 use crate::components::icon::{Icon, IconKind};
-use crate::components::layout::{SessionResource, WorkspacesResource, use_links};
+use crate::components::layout::{LinksResource, SessionResource, WorkspacesResource, use_links};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -49,7 +49,7 @@ const AREAS: &[(&str, &str, &str, IconKind)] = &[
 #[component]
 pub fn HomePage() -> AnyView {
     let session = expect_context::<SessionResource>();
-    let links_config = Resource::new(|| (), |_| get_links());
+    let links_config = expect_context::<LinksResource>();
     let workspaces = expect_context::<WorkspacesResource>();
     let carried = use_links();
     view! {

@@ -5,10 +5,10 @@ mod header;
 mod namespace;
 mod sidebar;
 
-use crate::api::{get_session, list_workspaces};
+use crate::api::{get_links, get_session, list_workspaces};
 use crate::components::toast::{ToastRegion, use_toaster};
 use crate::domain::nav::LinkContext;
-use crate::model::{AppError, Session, Workspaces};
+use crate::model::{AppError, LinksConfig, Session, Workspaces};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -17,6 +17,9 @@ pub type SessionResource = Resource<Result<Session, AppError>>;
 
 /// The user's namespaces; refetch it (`.refetch()`) after registering or changing access.
 pub type WorkspacesResource = Resource<Result<Workspaces, AppError>>;
+
+/// The dashboard's links config (menu entries, quick links, docs), loaded once per page load.
+pub type LinksResource = Resource<Result<LinksConfig, AppError>>;
 
 /// What internal links are built from: `use_links().read().href("/notebooks")`.
 pub fn use_links() -> Memo<LinkContext> {
@@ -37,6 +40,8 @@ pub fn AppLayout(children: Children) -> AnyView {
     provide_context(session);
     let workspaces: WorkspacesResource = Resource::new(|| (), |_| list_workspaces());
     provide_context(workspaces);
+    let links_config: LinksResource = Resource::new(|| (), |_| get_links());
+    provide_context(links_config);
     let toaster = use_toaster();
     Effect::new(move |_| {
         if let Some(Err(error)) = session.get() {

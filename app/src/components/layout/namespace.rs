@@ -2,6 +2,7 @@
 //! remembered per user in the browser.
 
 use super::{SessionResource, WorkspacesResource, use_links};
+use crate::domain::nav::ALL_NAMESPACES;
 use leptos::prelude::*;
 use leptos_router::{
     NavigateOptions,
@@ -65,8 +66,10 @@ pub fn NamespaceSelector(
         if links.read().namespace.is_some() || workspaces.namespaces.is_empty() {
             return;
         }
-        let remembered = remembered(&user())
-            .filter(|ns| workspaces.namespaces.iter().any(|row| &row.name == ns));
+        let remembered = remembered(&user()).filter(|ns| {
+            workspaces.namespaces.iter().any(|row| &row.name == ns)
+                || (workspaces.cluster_admin && ns == ALL_NAMESPACES)
+        });
         let namespace = remembered.unwrap_or_else(|| workspaces.namespaces[0].name.clone());
         let mut next = links.get_untracked();
         next.namespace = Some(namespace);
@@ -96,8 +99,10 @@ pub fn NamespaceSelector(
             <Transition fallback=|| view! { <select class="namespace__select" disabled><option>"Loading…"</option></select> }>
                 {move || {
                     let selected = links.read().namespace.clone().unwrap_or_default();
-                    let rows = workspaces.get().and_then(Result::ok).map(|w| w.namespaces).unwrap_or_default();
-                    if rows.is_empty() {
+                    let loaded = workspaces.get().and_then(Result::ok);
+                    let admin = loaded.as_ref().is_some_and(|w| w.cluster_admin);
+                    let rows = loaded.map(|w| w.namespaces).unwrap_or_default();
+                    if rows.is_empty() && !admin {
                         return view! {
                             <select class="namespace__select" data-testid="namespace-select" disabled>
                                 <option>"No namespace yet"</option>
@@ -107,6 +112,10 @@ pub fn NamespaceSelector(
                     }
                     view! {
                         <select class="namespace__select" data-testid="namespace-select" on:change=on_change.clone()>
+                            // Cluster admins may look across namespaces; RBAC still decides.
+                            {admin.then(|| view! {
+                                <option value=ALL_NAMESPACES selected=selected == ALL_NAMESPACES>"All namespaces"</option>
+                            })}
                             {rows
                                 .into_iter()
                                 .map(|row| {
