@@ -3,8 +3,8 @@
 use crate::components::layout::AppLayout;
 use crate::components::toast::provide_toaster;
 use crate::pages::{
-    ActivityPage, ContributorsPage, ExperimentPage, ExperimentsPage, HomePage, NotFound,
-    NotebookPage, NotebooksPage, PipelinePage, PipelinesPage, RunPage, RunsPage,
+    ActivityPage, ContributorsPage, ExperimentPage, ExperimentsPage, HomePage, NewNotebookPage,
+    NotFound, NotebookPage, NotebooksPage, PipelinePage, PipelinesPage, RunPage, RunsPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
@@ -24,7 +24,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/notebooks") view=NotebooksPage />
-                    <Route path=path!("/notebooks/:name") view=NotebookPage />
+                    <Route path=path!("/notebooks/new") view=NewNotebookPage />
+                    <Route path=path!("/notebooks/:namespace/:name") view=NotebookPage />
                     <Route path=path!("/pipelines") view=PipelinesPage />
                     <Route path=path!("/pipelines/:id") view=PipelinePage />
                     <Route path=path!("/runs") view=RunsPage />

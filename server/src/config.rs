@@ -73,6 +73,20 @@ pub struct Cli {
     #[arg(long, env = "KFDASH_LINKS_CONFIGMAP")]
     pub links_configmap: Option<String>,
 
+    /// The notebook spawner's form: upstream Jupyter web app's `spawner_ui_config.yaml`, read as
+    /// is from a file and re-read when it changes.
+    #[arg(
+        long,
+        env = "KFDASH_SPAWNER_CONFIG",
+        conflicts_with = "spawner_configmap"
+    )]
+    pub spawner_config: Option<PathBuf>,
+
+    /// ...or from a ConfigMap, as NAMESPACE/NAME, key `spawner_ui_config.yaml` (upstream's
+    /// jupyter-web-app-config).
+    #[arg(long, env = "KFDASH_SPAWNER_CONFIGMAP")]
+    pub spawner_configmap: Option<String>,
+
     /// The fixed user of `--auth dev`.
     #[arg(long, env = "KFDASH_DEV_USER", default_value = "user@example.com")]
     pub dev_user: String,
@@ -101,6 +115,11 @@ pub struct Cli {
     /// Loopback address where the sandbox serves kubectl (port 0 picks a free one).
     #[arg(long, env = "KFDASH_SANDBOX_ADDR", default_value = "127.0.0.1:0")]
     pub sandbox_addr: SocketAddr,
+
+    /// GPUs of each kind (nvidia.com/gpu, amd.com/gpu, habana.ai/gaudi) the sandbox's one
+    /// simulated node has: a notebook asking for more stays unschedulable.
+    #[arg(long, env = "KFDASH_SANDBOX_GPUS", default_value_t = 1)]
+    pub sandbox_gpus: u32,
 
     /// Where the built site (pkg/ and public assets) is; cargo-leptos sets LEPTOS_SITE_ROOT.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
@@ -160,8 +179,10 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub sandbox_reset: bool,
     pub sandbox_addr: SocketAddr,
+    pub sandbox_gpus: u32,
     pub registration_flow: bool,
-    pub links: app::backend::links::LinksSource,
+    pub links: app::backend::reloading::ConfigSource,
+    pub spawner: app::backend::reloading::ConfigSource,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -249,19 +270,33 @@ impl Cli {
             data_dir: self.data_dir,
             sandbox_reset: self.sandbox_reset,
             sandbox_addr: self.sandbox_addr,
+            sandbox_gpus: self.sandbox_gpus,
             registration_flow: self.registration_flow,
-            links: links_source(self.links_config, self.links_configmap)?,
+            links: config_source(
+                "--links-configmap",
+                "kubeflow/centraldashboard-config",
+                self.links_config,
+                self.links_configmap,
+            )?,
+            spawner: config_source(
+                "--spawner-configmap",
+                "kubeflow/jupyter-web-app-config",
+                self.spawner_config,
+                self.spawner_configmap,
+            )?,
         })
     }
 }
 
-fn links_source(
+fn config_source(
+    flag: &'static str,
+    example: &str,
     file: Option<PathBuf>,
     configmap: Option<String>,
-) -> Result<app::backend::links::LinksSource, ConfigError> {
-    use app::backend::links::LinksSource;
+) -> Result<app::backend::reloading::ConfigSource, ConfigError> {
+    use app::backend::reloading::ConfigSource;
     match (file, configmap) {
-        (Some(path), _) => Ok(LinksSource::File(path)),
+        (Some(path), _) => Ok(ConfigSource::File(path)),
         (None, Some(reference)) => {
             let valid = |part: &str| {
                 !part.is_empty()
@@ -272,20 +307,18 @@ fn links_source(
             };
             match reference.split_once('/') {
                 Some((namespace, name)) if valid(namespace) && valid(name) => {
-                    Ok(LinksSource::ConfigMap {
+                    Ok(ConfigSource::ConfigMap {
                         namespace: namespace.to_string(),
                         name: name.to_string(),
                     })
                 }
                 _ => Err(ConfigError::Invalid(
-                    "--links-configmap",
-                    format!(
-                        "{reference:?} must be NAMESPACE/NAME, e.g. kubeflow/centraldashboard-config"
-                    ),
+                    flag,
+                    format!("{reference:?} must be NAMESPACE/NAME, e.g. {example}"),
                 )),
             }
         }
-        (None, None) => Ok(LinksSource::Defaults),
+        (None, None) => Ok(ConfigSource::Defaults),
     }
 }
 
@@ -648,6 +681,13 @@ mod tests {
     }
 
     #[test]
+    fn the_sandbox_node_has_one_gpu_unless_told() {
+        assert_eq!(settings(&[]).unwrap().sandbox_gpus, 1);
+        assert_eq!(settings(&["--sandbox-gpus", "4"]).unwrap().sandbox_gpus, 4);
+        assert!(Cli::try_parse_from(["kfdash", "--sandbox-gpus", "-1"]).is_err());
+    }
+
+    #[test]
     fn auto_with_dev_auth_is_the_sandbox() {
         assert_eq!(
             settings(&["--cluster", "auto"]).unwrap().cluster,
@@ -667,13 +707,13 @@ mod tests {
 
     #[test]
     fn links_come_from_a_file_or_a_configmap_not_both() {
-        use app::backend::links::LinksSource;
-        assert_eq!(settings(&[]).unwrap().links, LinksSource::Defaults);
+        use app::backend::reloading::ConfigSource;
+        assert_eq!(settings(&[]).unwrap().links, ConfigSource::Defaults);
         assert_eq!(
             settings(&["--links-configmap", "kubeflow/centraldashboard-config"])
                 .unwrap()
                 .links,
-            LinksSource::ConfigMap {
+            ConfigSource::ConfigMap {
                 namespace: "kubeflow".into(),
                 name: "centraldashboard-config".into()
             }

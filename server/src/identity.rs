@@ -170,7 +170,7 @@ fn unauthenticated(is_api: bool) -> Response {
 
 /// CSRF defence for server functions: POST only, from kfdash's own pages (Fetch Metadata, or
 /// an Origin equal to the Host), carrying the header the app's client adds.
-pub fn csrf_refusal(request: &Request) -> Option<&'static str> {
+pub fn csrf_refusal(request: &Request, read_only: bool) -> Option<&'static str> {
     let headers = request.headers();
     let text = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
     let from_our_pages = match text("sec-fetch-site") {
@@ -182,7 +182,15 @@ pub fn csrf_refusal(request: &Request) -> Option<&'static str> {
             _ => false,
         },
     };
-    let refusal = if request.method() != http::Method::POST {
+    let refusal = if read_only {
+        if request.method() != http::Method::GET {
+            "live lists are read with GET"
+        } else if !from_our_pages {
+            "this request did not come from kfdash's own pages"
+        } else {
+            return None;
+        }
+    } else if request.method() != http::Method::POST {
         "server functions are called with POST"
     } else if !from_our_pages {
         "this request did not come from kfdash's own pages"

@@ -9,3 +9,4 @@ pub mod observability;
 pub mod router;
 pub mod sandbox;
 pub mod security;
+pub mod watch;

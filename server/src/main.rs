@@ -38,6 +38,7 @@ async fn main() -> ExitCode {
             let mut options = SandboxOptions::new(&settings.data_dir, user);
             options.reset = settings.sandbox_reset;
             options.listen = Some(settings.sandbox_addr);
+            options.node_gpus = settings.sandbox_gpus;
             match Sandbox::start(options).await {
                 Ok(sandbox) => {
                     if let Some((addr, kubeconfig)) = &sandbox.listener {

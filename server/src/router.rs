@@ -62,6 +62,9 @@ pub fn build(
             links: Arc::new(app::backend::links::LinksProvider::new(
                 settings.links.clone(),
             )),
+            spawner: Arc::new(app::backend::notebooks::SpawnerProvider::new(
+                settings.spawner.clone(),
+            )),
         },
         site_root: Arc::new(settings.site_root.clone()),
         cluster,
@@ -72,6 +75,10 @@ pub fn build(
 
     let pages = Router::new()
         .leptos_routes_with_context(&state, routes, state.context(), state.shell())
+        .route(
+            &format!("{base}/api/watch/notebooks"),
+            get(crate::watch::notebooks),
+        )
         .route(&format!("{base}/api/{{*fn_name}}"), any(server_functions))
         .fallback(fallback)
         // By path, not by route: leptos_axum also registers every server function at its own
@@ -182,7 +189,9 @@ async fn guard_server_functions(
     if !request.uri().path().starts_with(prefix.as_ref()) {
         return next.run(request).await;
     }
-    if let Some(why) = identity::csrf_refusal(&request) {
+    // Live lists are read-only GETs (EventSource can't send headers or POST).
+    let read_only = request.uri().path()[prefix.len()..].starts_with("watch/");
+    if let Some(why) = identity::csrf_refusal(&request, read_only) {
         return (
             StatusCode::FORBIDDEN,
             axum::Json(AppError::Forbidden(why.to_string())),

@@ -743,7 +743,12 @@ async fn notebooks_get_pods_that_start_stop_and_go_with_them() {
     })
     .await;
 
-    // More GPUs than the sandbox node has: Pending with the scheduler's reason, once.
+    // More GPUs than the sandbox node has: Pending with the scheduler's reason, once. (The
+    // seed's quota, whose 2 GPUs gpu-training holds, would refuse the pod before that.)
+    Api::<k8s_openapi::api::core::v1::ResourceQuota>::namespaced(sandbox.admin_client(), DEV_NS)
+        .delete("kf-resource-quota", &DeleteParams::default())
+        .await
+        .unwrap();
     api.create(&PostParams::default(), &notebook("greedy", 4))
         .await
         .unwrap();
@@ -923,4 +928,417 @@ async fn kube_rs_discovery_finds_the_kubeflow_kinds() {
         5,
         "the seed has five notebooks in three namespaces"
     );
+}
+
+/// A sandbox whose node has `gpus` GPUs of each kind, with a namespace of its own (no quota).
+async fn sandbox_with_gpus(dir: &std::path::Path, gpus: u32, namespace: &str) -> Sandbox {
+    let mut options = SandboxOptions::new(dir, DEV_USER);
+    options.pace = Pace {
+        step: Duration::from_millis(40),
+    };
+    options.node_gpus = gpus;
+    let sandbox = Sandbox::start(options).await.unwrap();
+    let namespaces: Api<Namespace> = Api::all(sandbox.admin_client());
+    let made: Namespace =
+        serde_json::from_value(json!({ "metadata": { "name": namespace } })).unwrap();
+    namespaces
+        .create(&PostParams::default(), &made)
+        .await
+        .unwrap();
+    sandbox
+}
+
+/// A notebook with this image and these container resources.
+fn notebook_with(name: &str, image: &str, resources: serde_json::Value) -> DynamicObject {
+    let resource = ApiResource::from_gvk(&GroupVersionKind::gvk("kubeflow.org", "v1", "Notebook"));
+    DynamicObject::new(name, &resource).data(json!({
+        "spec": { "template": { "spec": { "containers": [{ "name": name, "image": image, "resources": resources }] } } }
+    }))
+}
+
+/// The notebook, its pod and the namespace's events as raw JSON, as the UI reads them.
+async fn observed(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+) -> (
+    serde_json::Value,
+    Option<serde_json::Value>,
+    Vec<serde_json::Value>,
+) {
+    let raw = |resource: ApiResource| -> Api<DynamicObject> {
+        Api::namespaced_with(client.clone(), namespace, &resource)
+    };
+    let notebook = notebooks(client.clone(), Some(namespace))
+        .get(name)
+        .await
+        .unwrap();
+    let pod = raw(ApiResource::erase::<Pod>(&()))
+        .get_opt(&format!("{name}-0"))
+        .await
+        .unwrap();
+    let events = raw(ApiResource::erase::<k8s_openapi::api::core::v1::Event>(&()))
+        .list(&ListParams::default())
+        .await
+        .unwrap();
+    let json = |object: &DynamicObject| serde_json::to_value(object).unwrap();
+    (
+        json(&notebook),
+        pod.as_ref().map(json),
+        events.items.iter().map(json).collect(),
+    )
+}
+
+/// What the notebooks list shows for the notebook, read from the sandbox; with `with_pod`
+/// false, as a list that didn't fetch pods.
+async fn shown_status(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+    with_pod: bool,
+) -> app::model::NotebookStatus {
+    let (notebook, pod, events) = observed(client, namespace, name).await;
+    let events: Vec<&serde_json::Value> = events.iter().collect();
+    let pod = pod.as_ref().filter(|_| with_pod);
+    app::domain::notebook_status::notebook_status(&notebook, pod, &events)
+}
+
+async fn event_reasons(client: &kube::Client, namespace: &str, object: &str) -> Vec<String> {
+    let events: Api<k8s_openapi::api::core::v1::Event> = Api::namespaced(client.clone(), namespace);
+    events
+        .list(&ListParams::default().fields(&format!("involvedObject.name={object}")))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter_map(|event| event.reason)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_sandbox_node_has_as_many_gpus_as_configured() {
+    use app::model::StatusPhase;
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = sandbox_with_gpus(dir.path(), 2, "gpu-lab").await;
+    let client = sandbox.admin_client();
+    let api = notebooks(client.clone(), Some("gpu-lab"));
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "gpu-lab");
+    let phase = |pod: &Pod| pod.status.as_ref().and_then(|s| s.phase.clone());
+
+    api.create(&PostParams::default(), &notebook("fits", 2))
+        .await
+        .unwrap();
+    api.create(&PostParams::default(), &notebook("greedy", 3))
+        .await
+        .unwrap();
+    let gaudi = notebook_with(
+        "gaudi",
+        "vault.habana.ai/gaudi-docker/1.18.0/ubuntu22.04/habanalabs/pytorch-installer-2.4.0:latest",
+        json!({ "limits": { "habana.ai/gaudi": "3" } }),
+    );
+    api.create(&PostParams::default(), &gaudi).await.unwrap();
+
+    eventually("the notebook within capacity to run", async || {
+        let pod = pods.get_opt("fits-0").await.unwrap()?;
+        (phase(&pod).as_deref() == Some("Running")).then_some(())
+    })
+    .await;
+    eventually("the list to show it running", async || {
+        let status = shown_status(&client, "gpu-lab", "fits", true).await;
+        (status.phase == StatusPhase::Ready).then_some(())
+    })
+    .await;
+    for (name, key) in [("greedy", "nvidia.com/gpu"), ("gaudi", "habana.ai/gaudi")] {
+        let message = eventually("the scheduler to give up", async || {
+            let pod = pods.get_opt(&format!("{name}-0")).await.unwrap()?;
+            let condition = pod.status?.conditions?.into_iter().next()?;
+            (condition.reason.as_deref() == Some("Unschedulable")).then_some(condition.message?)
+        })
+        .await;
+        assert!(
+            message.starts_with(&format!("0/1 nodes are available: 1 Insufficient {key}.")),
+            "{message}"
+        );
+        let status = shown_status(&client, "gpu-lab", name, true).await;
+        assert_eq!(status.phase, StatusPhase::Warning);
+        assert_eq!(
+            status.message,
+            format!("Unschedulable: not enough GPU ({key})")
+        );
+        // A list that doesn't fetch pods reads the conditions the notebook mirrors.
+        let mirrored = eventually("the notebook to mirror its pod", async || {
+            let status = shown_status(&client, "gpu-lab", name, false).await;
+            (status.phase == StatusPhase::Warning).then_some(status)
+        })
+        .await;
+        assert_eq!(mirrored.message, status.message);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let reasons = event_reasons(&client, "gpu-lab", "greedy-0").await;
+    assert_eq!(
+        reasons,
+        ["FailedScheduling"],
+        "reported once, not in a loop"
+    );
+    let events: Api<k8s_openapi::api::core::v1::Event> = Api::namespaced(client.clone(), "gpu-lab");
+    let failed = events
+        .list(&ListParams::default().fields("involvedObject.name=greedy-0"))
+        .await
+        .unwrap();
+    assert_eq!(failed.items[0].count, Some(1));
+
+    // Asking for fewer makes a new pod from the changed template, and that one fits.
+    api.patch(
+        "greedy",
+        &PatchParams::default(),
+        &Patch::Merge(json!({ "spec": { "template": { "spec": { "containers": [{ "name": "greedy", "image": "jupyter:1", "resources": { "limits": { "nvidia.com/gpu": "1" } } }] } } } })),
+    )
+    .await
+    .unwrap();
+    eventually("the smaller notebook to run", async || {
+        let pod = pods.get_opt("greedy-0").await.unwrap()?;
+        (phase(&pod).as_deref() == Some("Running")).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_image_that_does_not_exist_backs_off_and_says_why() {
+    use app::model::StatusPhase;
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = sandbox_with_gpus(dir.path(), 1, "pull-lab").await;
+    let client = sandbox.admin_client();
+    let api = notebooks(client.clone(), Some("pull-lab"));
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "pull-lab");
+    let image = "doesnotexist:latest";
+    api.create(
+        &PostParams::default(),
+        &notebook_with("typo", image, json!({ "requests": { "cpu": "500m" } })),
+    )
+    .await
+    .unwrap();
+
+    let waiting = |pod: &Pod| -> Option<k8s_openapi::api::core::v1::ContainerStateWaiting> {
+        pod.status
+            .as_ref()?
+            .container_statuses
+            .as_ref()?
+            .first()?
+            .state
+            .as_ref()?
+            .waiting
+            .clone()
+    };
+    let backing_off = eventually("the kubelet to back off", async || {
+        let pod = pods.get_opt("typo-0").await.unwrap()?;
+        let waiting = waiting(&pod)?;
+        (waiting.reason.as_deref() == Some("ImagePullBackOff")).then_some(waiting)
+    })
+    .await;
+    assert_eq!(
+        backing_off.message.as_deref(),
+        Some("Back-off pulling image \"doesnotexist:latest\"")
+    );
+    let events: Api<k8s_openapi::api::core::v1::Event> =
+        Api::namespaced(client.clone(), "pull-lab");
+    let pulled: Vec<(String, String, String)> = events
+        .list(&ListParams::default().fields("involvedObject.name=typo-0"))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|e| {
+            (
+                e.type_.unwrap_or_default(),
+                e.reason.unwrap_or_default(),
+                e.message.unwrap_or_default(),
+            )
+        })
+        .collect();
+    let has = |kind: &str, reason: &str, message: &str| {
+        pulled
+            .iter()
+            .any(|(t, r, m)| t == kind && r == reason && m.starts_with(message))
+    };
+    assert!(
+        has("Normal", "Pulling", "Pulling image \"doesnotexist:latest\""),
+        "{pulled:?}"
+    );
+    assert!(
+        has(
+            "Warning",
+            "Failed",
+            "Failed to pull image \"doesnotexist:latest\": rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/library/doesnotexist:latest\""
+        ),
+        "{pulled:?}"
+    );
+    assert!(
+        has("Warning", "Failed", "Error: ErrImagePull"),
+        "{pulled:?}"
+    );
+    assert!(
+        has(
+            "Normal",
+            "BackOff",
+            "Back-off pulling image \"doesnotexist:latest\""
+        ),
+        "{pulled:?}"
+    );
+    assert!(
+        has("Warning", "Failed", "Error: ImagePullBackOff"),
+        "{pulled:?}"
+    );
+
+    let expected = "Image can't be pulled: doesnotexist:latest (not found)";
+    let status = shown_status(&client, "pull-lab", "typo", true).await;
+    assert_eq!(
+        (status.phase, status.message.as_str()),
+        (StatusPhase::Warning, expected)
+    );
+    let mirrored = eventually("the notebook to mirror its pod", async || {
+        let status = shown_status(&client, "pull-lab", "typo", false).await;
+        (status.phase == StatusPhase::Warning).then_some(status)
+    })
+    .await;
+    assert_eq!(mirrored.message, expected);
+
+    // It stays there: no timer keeps stepping it.
+    let before = pods.get("typo-0").await.unwrap().metadata.resource_version;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after = pods.get("typo-0").await.unwrap();
+    assert_eq!(after.metadata.resource_version, before);
+    assert_eq!(
+        waiting(&after).unwrap().reason.as_deref(),
+        Some("ImagePullBackOff")
+    );
+
+    // Fixing the image makes a new pod, which runs.
+    api.patch(
+        "typo",
+        &PatchParams::default(),
+        &Patch::Merge(json!({ "spec": { "template": { "spec": { "containers": [{ "name": "typo", "image": "jupyter:1" }] } } } })),
+    )
+    .await
+    .unwrap();
+    eventually("the fixed notebook to run", async || {
+        let status = shown_status(&client, "pull-lab", "typo", true).await;
+        (status.phase == StatusPhase::Ready).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_quota_refuses_the_pod_until_it_is_raised() {
+    use app::model::StatusPhase;
+    use k8s_openapi::api::core::v1::ResourceQuota;
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = sandbox_with_gpus(dir.path(), 1, "quota-lab").await;
+    let client = sandbox.admin_client();
+    let api = notebooks(client.clone(), Some("quota-lab"));
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "quota-lab");
+    let quotas: Api<ResourceQuota> = Api::namespaced(client.clone(), "quota-lab");
+    let quota: ResourceQuota = serde_json::from_value(json!({
+        "metadata": { "name": "compute" },
+        "spec": { "hard": { "requests.cpu": "2", "requests.memory": "8Gi", "limits.memory": "16Gi", "pods": "10", "persistentvolumeclaims": "5" } },
+    }))
+    .unwrap();
+    quotas.create(&PostParams::default(), &quota).await.unwrap();
+    let used = async |key: &str| -> Option<String> {
+        let quota = quotas.get("compute").await.unwrap();
+        Some(quota.status?.used?.get(key)?.0.clone())
+    };
+
+    api.create(
+        &PostParams::default(),
+        &notebook_with("first", "jupyter:1", json!({ "requests": { "cpu": "1500m", "memory": "1Gi" }, "limits": { "memory": "2Gi" } })),
+    )
+    .await
+    .unwrap();
+    eventually("the first pod to be made", async || {
+        pods.get_opt("first-0").await.unwrap()
+    })
+    .await;
+    eventually("the quota to count it", async || {
+        (used("requests.cpu").await.as_deref() == Some("1500m")).then_some(())
+    })
+    .await;
+    assert_eq!(used("pods").await.as_deref(), Some("1"));
+    assert_eq!(used("limits.memory").await.as_deref(), Some("2Gi"));
+    assert_eq!(used("persistentvolumeclaims").await.as_deref(), Some("0"));
+
+    // Limits stand in for requests left out, as the API server defaults them.
+    api.create(
+        &PostParams::default(),
+        &notebook_with(
+            "second",
+            "jupyter:1",
+            json!({ "limits": { "cpu": "1", "memory": "1Gi" } }),
+        ),
+    )
+    .await
+    .unwrap();
+    let events: Api<k8s_openapi::api::core::v1::Event> =
+        Api::namespaced(client.clone(), "quota-lab");
+    let refusal = eventually("the quota to refuse the pod", async || {
+        events
+            .list(&ListParams::default().fields("involvedObject.name=second,reason=FailedCreate"))
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .next()
+    })
+    .await;
+    assert_eq!(refusal.type_.as_deref(), Some("Warning"));
+    assert_eq!(refusal.involved_object.kind.as_deref(), Some("Notebook"));
+    assert_eq!(
+        refusal.message.as_deref(),
+        Some(
+            "pods \"second-0\" is forbidden: exceeded quota: compute, requested: requests.cpu=1, used: requests.cpu=1500m, limited: requests.cpu=2"
+        )
+    );
+    let status = shown_status(&client, "quota-lab", "second", true).await;
+    assert_eq!(status.phase, StatusPhase::Warning);
+    assert_eq!(
+        status.message,
+        "Quota exceeded: requests.cpu=1 requested, 1.5 of 2 used (quota compute)"
+    );
+    // Refused, and not retried in a loop.
+    let revision = sandbox.store().revision();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(pods.get_opt("second-0").await.unwrap().is_none());
+    let first_settled =
+        pods.get("first-0").await.unwrap().status.unwrap().phase == Some("Running".into());
+    assert!(first_settled);
+    let again = sandbox.store().revision();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        sandbox.store().revision(),
+        again,
+        "nothing changes while nothing changes (was {revision})"
+    );
+
+    // Raising the quota lets the pod be made.
+    quotas
+        .patch(
+            "compute",
+            &PatchParams::default(),
+            &Patch::Merge(json!({ "spec": { "hard": { "requests.cpu": "4" } } })),
+        )
+        .await
+        .unwrap();
+    eventually("the pod to run once the quota allows it", async || {
+        let pod = pods.get_opt("second-0").await.unwrap()?;
+        (pod.status?.phase.as_deref() == Some("Running")).then_some(())
+    })
+    .await;
+    eventually("the quota to count both", async || {
+        (used("requests.cpu").await.as_deref() == Some("2500m")).then_some(())
+    })
+    .await;
+    eventually("the list to show it running", async || {
+        let status = shown_status(&client, "quota-lab", "second", true).await;
+        (status.phase == StatusPhase::Ready).then_some(())
+    })
+    .await;
 }

@@ -83,3 +83,83 @@ pub async fn get_links() -> Result<crate::model::LinksConfig, AppError> {
     let (_, server) = crate::backend::caller()?;
     server.links.get(server.kube.as_ref()).await
 }
+
+/// Notebook servers of a namespace (`*`: every namespace the user may list).
+#[server(endpoint = "notebooks/list", client = KfdashClient)]
+pub async fn list_notebooks(namespace: String) -> Result<Vec<crate::model::NotebookRow>, AppError> {
+    let (user, server) = crate::backend::caller()?;
+    crate::backend::notebooks::list(server.kube.as_ref(), &user, &namespace).await
+}
+
+/// The spawner's config and what the namespace offers to mount and apply.
+#[server(endpoint = "notebooks/spawner", client = KfdashClient)]
+pub async fn notebook_spawner(namespace: String) -> Result<crate::model::SpawnerData, AppError> {
+    let (user, server) = crate::backend::caller()?;
+    let config = server.spawner.get(server.kube.as_ref()).await?;
+    crate::backend::notebooks::spawner_data(server.kube.as_ref(), &user, config, &namespace).await
+}
+
+/// Creates a notebook server (and its new volumes) from the spawner form.
+#[server(endpoint = "notebooks/create", client = KfdashClient, input = server_fn::codec::Json)]
+pub async fn create_notebook(
+    namespace: String,
+    form: crate::model::NotebookForm,
+) -> Result<crate::model::NotebookRow, AppError> {
+    let (user, server) = crate::backend::caller()?;
+    let config = server.spawner.get(server.kube.as_ref()).await?;
+    crate::backend::notebooks::create(server.kube.as_ref(), &user, &config, &namespace, &form).await
+}
+
+/// Stops (`stopped = true`) or starts a notebook server.
+#[server(endpoint = "notebooks/stop", client = KfdashClient)]
+pub async fn set_notebook_stopped(
+    namespace: String,
+    name: String,
+    stopped: bool,
+) -> Result<crate::model::NotebookRow, AppError> {
+    let (user, server) = crate::backend::caller()?;
+    crate::backend::notebooks::set_stopped(server.kube.as_ref(), &user, &namespace, &name, stopped)
+        .await
+}
+
+/// Deletes a notebook server, and the volumes kfdash made for it when asked.
+#[server(endpoint = "notebooks/delete", client = KfdashClient)]
+pub async fn delete_notebook(
+    namespace: String,
+    name: String,
+    delete_volumes: bool,
+) -> Result<Vec<String>, AppError> {
+    let (user, server) = crate::backend::caller()?;
+    crate::backend::notebooks::delete(
+        server.kube.as_ref(),
+        &user,
+        &namespace,
+        &name,
+        delete_volumes,
+    )
+    .await
+}
+
+/// The volumes kfdash made for a notebook (offered when deleting it).
+#[server(endpoint = "notebooks/volumes", client = KfdashClient)]
+pub async fn notebook_volumes(namespace: String, name: String) -> Result<Vec<String>, AppError> {
+    let (user, server) = crate::backend::caller()?;
+    crate::backend::notebooks::owned_volumes(server.kube.as_ref(), &user, &namespace, &name).await
+}
+
+#[server(endpoint = "notebooks/details", client = KfdashClient)]
+pub async fn notebook_details(
+    namespace: String,
+    name: String,
+) -> Result<crate::model::NotebookDetails, AppError> {
+    let (user, server) = crate::backend::caller()?;
+    let config = server.spawner.get(server.kube.as_ref()).await?;
+    crate::backend::notebooks::details(server.kube.as_ref(), &user, &config, &namespace, &name)
+        .await
+}
+
+#[server(endpoint = "notebooks/logs", client = KfdashClient)]
+pub async fn notebook_logs(namespace: String, name: String) -> Result<String, AppError> {
+    let (user, server) = crate::backend::caller()?;
+    crate::backend::notebooks::logs(server.kube.as_ref(), &user, &namespace, &name).await
+}

@@ -4,6 +4,8 @@
 pub mod activity;
 pub mod contributors;
 pub mod links;
+pub mod notebooks;
+pub mod reloading;
 pub mod tenancy;
 
 use crate::model::{AppError, ClusterKind, Session};
@@ -38,6 +40,7 @@ pub struct ServerContext {
     /// New users may create their own profile (`--registration-flow`).
     pub registration_open: bool,
     pub links: Arc<links::LinksProvider>,
+    pub spawner: Arc<notebooks::SpawnerProvider>,
 }
 
 /// Name of the private response header through which the shell hands its CSP nonce to the
@@ -58,6 +61,62 @@ pub fn server_context() -> Result<ServerContext, AppError> {
 /// The signed-in user and the server's context: what every server function starts from.
 pub fn caller() -> Result<(SignedInUser, ServerContext), AppError> {
     Ok((current_user()?, server_context()?))
+}
+
+/// Which namespaces a request is about: one, or all of them (`?ns=*`, offered to cluster
+/// admins; the cluster's RBAC still decides whether a cluster-wide list is allowed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    One(String),
+}
+
+impl Scope {
+    /// Reads what the page sent, refusing anything that is not a namespace name before any
+    /// cluster call is made.
+    pub fn parse(namespace: &str) -> Result<Self, AppError> {
+        if namespace == crate::domain::nav::ALL_NAMESPACES {
+            return Ok(Self::All);
+        }
+        crate::domain::names::label_problem(namespace).map_or_else(
+            || Ok(Self::One(namespace.to_string())),
+            |problem| Err(AppError::invalid("namespace", problem)),
+        )
+    }
+
+    /// The one namespace, for calls that make no sense across all of them.
+    pub fn one(self, what: &str) -> Result<String, AppError> {
+        match self {
+            Self::One(namespace) => Ok(namespace),
+            Self::All => Err(AppError::BadRequest(format!(
+                "{what} works in one namespace at a time; pick one in the namespace selector"
+            ))),
+        }
+    }
+
+    /// A typed API over this scope.
+    pub fn api<K>(&self, client: kube::Client) -> kube::Api<K>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+        <K as kube::Resource>::DynamicType: Default,
+    {
+        match self {
+            Self::All => kube::Api::all(client),
+            Self::One(namespace) => kube::Api::namespaced(client, namespace),
+        }
+    }
+
+    /// A dynamic API over this scope.
+    pub fn api_with(
+        &self,
+        client: kube::Client,
+        resource: &kube::core::ApiResource,
+    ) -> kube::Api<kube::api::DynamicObject> {
+        match self {
+            Self::All => kube::Api::all_with(client, resource),
+            Self::One(namespace) => kube::Api::namespaced_with(client, namespace, resource),
+        }
+    }
 }
 
 pub fn describe_session(user: &SignedInUser, server: &ServerContext) -> Session {

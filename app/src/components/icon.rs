@@ -19,6 +19,12 @@ pub enum IconKind {
     External,
     Close,
     Logo,
+    Play,
+    Stop,
+    Trash,
+    Plus,
+    Copy,
+    Connect,
 }
 
 impl IconKind {
@@ -53,6 +59,14 @@ impl IconKind {
                 "M14 4h6v6M20 4l-9 9M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5"
             }
             Self::Close => "M6 6l12 12M18 6 6 18",
+            Self::Play => "M8 5.5v13l10.5-6.5z",
+            Self::Stop => "M7 7h10v10H7z",
+            Self::Trash => "M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3",
+            Self::Plus => "M12 5v14M5 12h14",
+            Self::Copy => "M9 9h11v11H9zM5 15V4h11",
+            Self::Connect => {
+                "M10 14 21 3M15 3h6v6M19 13v6a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2h6"
+            }
             Self::Logo => {
                 "M12 2.5 20.5 7.25v9.5L12 21.5l-8.5-4.75v-9.5zM8.5 9.5v5M8.5 12l4-3M10.5 10.6l3 3.9"
             }

@@ -4,5 +4,6 @@ pub mod activity_feed;
 pub mod coming_soon;
 pub mod icon;
 pub mod layout;
+pub mod live;
 pub mod theme_toggle;
 pub mod toast;

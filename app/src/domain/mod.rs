@@ -2,5 +2,11 @@
 
 pub mod activity;
 pub mod links;
+pub mod names;
 pub mod nav;
+pub mod notebook_index;
+pub mod notebook_list;
+pub mod notebook_status;
+pub mod quantity;
+pub mod spawner;
 pub mod theme;

@@ -4,11 +4,19 @@
 mod activity;
 mod error;
 mod links;
+mod notebook;
 mod session;
 mod tenancy;
 
 pub use activity::{ActivityEvent, NotebookSummary};
 pub use error::AppError;
 pub use links::{LinksConfig, MenuLink, QuickLink};
+pub use notebook::{
+    AffinityOption, Choice, ClaimOption, ConditionRow, FieldError, GpuDefaults, GpuForm, GpuLimit,
+    GpuVendor, ImageGroup, Locked, NotebookChange, NotebookDetails, NotebookEvent, NotebookForm,
+    NotebookRow, NotebookStatus, PodDefaultOption, ResourceDefaults, ServerType, SpawnerConfig,
+    SpawnerData, StatusPhase, TolerationOption, VolumeDefaults, VolumeForm, VolumeSource,
+    WorkspaceChoice,
+};
 pub use session::{ClusterKind, Session};
 pub use tenancy::{Contributor, ContributorRole, NamespaceRow, WorkspaceRole, Workspaces};

@@ -4,6 +4,7 @@ mod activity;
 mod contributors;
 mod home;
 mod not_found;
+mod notebooks;
 mod sections;
 mod welcome;
 
@@ -11,7 +12,7 @@ pub use activity::ActivityPage;
 pub use contributors::ContributorsPage;
 pub use home::HomePage;
 pub use not_found::NotFound;
+pub use notebooks::{NewNotebookPage, NotebookPage, NotebooksPage};
 pub use sections::{
-    ExperimentPage, ExperimentsPage, NotebookPage, NotebooksPage, PipelinePage, PipelinesPage,
-    RunPage, RunsPage,
+    ExperimentPage, ExperimentsPage, PipelinePage, PipelinesPage, RunPage, RunsPage,
 };

@@ -24,34 +24,6 @@ fn param(name: &'static str) -> Signal<String> {
 }
 
 #[component]
-pub fn NotebooksPage() -> impl IntoView {
-    view! {
-        <PageHeading title=Signal::stored("Notebooks".into()) subtitle="Jupyter, VS Code and RStudio servers in your namespace." />
-        <ComingSoon
-            icon=IconKind::Notebook
-            summary="Spawn notebook servers with the CPU, GPU and memory you need, and watch them live."
-            planned=&[
-                "A spawner form driven by your cluster's spawner_ui_config.yaml",
-                "Live status with reasons you can act on: pulling image, not enough GPU, quota exceeded",
-                "Start, stop, connect and delete, with the volumes that belong to each server",
-            ]
-        />
-    }
-}
-
-#[component]
-pub fn NotebookPage() -> impl IntoView {
-    view! {
-        <PageHeading title=param("name") subtitle="Notebook server" />
-        <ComingSoon
-            icon=IconKind::Notebook
-            summary="Details of one notebook server."
-            planned=&["Status and events", "Pod logs", "Volumes, configurations and the YAML"]
-        />
-    }
-}
-
-#[component]
 pub fn PipelinesPage() -> impl IntoView {
     view! {
         <PageHeading title=Signal::stored("Pipelines".into()) subtitle="Kubeflow Pipelines in your namespace and shared with everyone." />

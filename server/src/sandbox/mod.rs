@@ -42,6 +42,8 @@ pub struct SandboxOptions {
     /// The user the seed data is made for (`--dev-user`).
     pub dev_user: String,
     pub pace: controllers::Pace,
+    /// GPUs of each kind the simulated node has (`--sandbox-gpus`).
+    pub node_gpus: u32,
     pub save_interval: std::time::Duration,
     /// How many change events watches can resume from (older is 410 Gone).
     pub log_capacity: usize,
@@ -58,6 +60,7 @@ impl SandboxOptions {
             listen: None,
             dev_user: dev_user.to_string(),
             pace: controllers::Pace::default(),
+            node_gpus: 1,
             save_interval: std::time::Duration::from_millis(500),
             log_capacity: store::DEFAULT_LOG_CAPACITY,
             extra_tokens: Vec::new(),
@@ -152,7 +155,12 @@ impl Sandbox {
         let api = Arc::new(ApiServer::new(store.clone(), tokens));
         let router = rest::router(api.clone());
         let (shutdown, stopped) = tokio::sync::watch::channel(false);
-        controllers::spawn(store.clone(), options.pace, stopped.clone());
+        controllers::spawn(
+            store.clone(),
+            options.pace,
+            options.node_gpus,
+            stopped.clone(),
+        );
         let saver =
             persist::Saver::spawn(store, state_path, options.save_interval, stopped.clone());
         let listener = match options.listen {

@@ -253,7 +253,7 @@ fn profile(store: &Store, name: &str, owner: &str) {
             "metadata": { "name": name },
             "spec": {
                 "owner": { "kind": "User", "name": owner },
-                "resourceQuotaSpec": { "hard": { "cpu": "16", "memory": "64Gi", "requests.nvidia.com/gpu": "2", "persistentvolumeclaims": "20" } },
+                "resourceQuotaSpec": { "hard": { "cpu": "16", "memory": "64Gi", "requests.nvidia.com/gpu": "4", "persistentvolumeclaims": "20" } },
             },
         }),
     );

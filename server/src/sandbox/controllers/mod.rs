@@ -7,16 +7,20 @@
 //!
 //! - Profile → Namespace, owner RoleBinding, default-editor/viewer ServiceAccounts, quota.
 //! - Notebook → Pod `<name>-0` going Pending → ContainerCreating → Running (or staying
-//!   Pending when unschedulable); no pod while the notebook is stopped.
+//!   Pending when unschedulable, or in ImagePullBackOff for a missing image); no pod while the
+//!   notebook is stopped, nor while a ResourceQuota refuses it.
+//! - ResourceQuota → admission of the notebooks' pods and `status.used`, as the API server's
+//!   quota admission and the quota controller keep them.
 //! - Argo Workflow and Katib Experiment reconcilers join here, in the same style.
 
 mod notebook;
 mod profile;
+mod quota;
 
 pub use notebook::pod_log;
 
 use super::registry::{self, ResourceType};
-use super::store::{self, Store, WriteOptions};
+use super::store::{self, Part, Store, WriteOptions};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,8 +60,14 @@ pub(crate) fn options() -> WriteOptions {
     }
 }
 
-/// Starts the controllers on `store`; they run until the runtime stops.
-pub fn spawn(store: Arc<Store>, pace: Pace, mut stopped: tokio::sync::watch::Receiver<bool>) {
+/// Starts the controllers on `store`, simulating one node with `node_gpus` GPUs of each kind;
+/// they run until the runtime stops.
+pub fn spawn(
+    store: Arc<Store>,
+    pace: Pace,
+    node_gpus: u32,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
     // Subscribe before the resync so no event between the two is missed.
     let mut live = store
         .subscribe(None)
@@ -66,6 +76,7 @@ pub fn spawn(store: Arc<Store>, pace: Pace, mut stopped: tokio::sync::watch::Rec
     let controllers = Arc::new(Controllers {
         store: store.clone(),
         pace,
+        node_gpus,
         timers: Default::default(),
     });
     controllers.resync();
@@ -87,6 +98,8 @@ pub fn spawn(store: Arc<Store>, pace: Pace, mut stopped: tokio::sync::watch::Rec
 pub(crate) struct Controllers {
     pub(crate) store: Arc<Store>,
     pub(crate) pace: Pace,
+    /// GPUs of each kind the simulated node has.
+    pub(crate) node_gpus: u32,
     /// Pods (by uid) whose next phase is already scheduled.
     pub(crate) timers: std::sync::Mutex<std::collections::HashSet<String>>,
 }
@@ -127,6 +140,43 @@ impl Controllers {
                 store::meta_str(&notebook, "name").unwrap_or_default(),
             );
         }
+        let namespaces: std::collections::BTreeSet<String> = self
+            .store
+            .list(
+                resource("", "v1", "resourcequotas"),
+                None,
+                &|_| true,
+                None,
+                None,
+            )
+            .items
+            .iter()
+            .filter_map(|quota| store::meta_str(quota, "namespace").map(str::to_owned))
+            .collect();
+        for namespace in namespaces {
+            quota::count_usage(&self.store, &namespace);
+        }
+    }
+
+    /// Every notebook of a namespace: what a quota refused may fit now.
+    fn reconcile_notebooks(self: &Arc<Self>, namespace: &str) {
+        for notebook in self
+            .store
+            .list(
+                resource("kubeflow.org", "v1", "notebooks"),
+                Some(namespace),
+                &|_| true,
+                None,
+                None,
+            )
+            .items
+        {
+            notebook::reconcile(
+                self,
+                namespace,
+                store::meta_str(&notebook, "name").unwrap_or_default(),
+            );
+        }
     }
 
     fn on_event(self: &Arc<Self>, event: &store::Event) {
@@ -143,6 +193,14 @@ impl Controllers {
                 {
                     notebook::reconcile(self, namespace, notebook);
                 }
+                quota::count_usage(&self.store, namespace);
+            }
+            ("", "persistentvolumeclaims") => quota::count_usage(&self.store, namespace),
+            // A quota raised, added or removed, or its usage fallen: refused pods may fit now.
+            // The usage write this makes comes back here once and changes nothing more.
+            ("", "resourcequotas") => {
+                quota::count_usage(&self.store, namespace);
+                self.reconcile_notebooks(namespace);
             }
             _ => {}
         }
@@ -160,7 +218,39 @@ pub(crate) fn record_event(
 ) {
     let namespace = store::meta_str(object, "namespace").unwrap_or("default");
     let name = store::meta_str(object, "name").unwrap_or_default();
+    let uid = store::meta_str(object, "uid");
     let now = store::now_rfc3339();
+    let events = resource("", "v1", "events");
+    // The same event again only counts up, as the API server's event correlator does, so a
+    // retried failure doesn't flood the namespace.
+    let same = |event: &Value| {
+        event["involvedObject"]["name"] == name
+            && event["involvedObject"]["uid"].as_str() == uid
+            && event["reason"] == reason
+            && event["type"] == event_type
+            && event["message"] == message
+    };
+    if let Some(known) = store
+        .list(events, Some(namespace), &same, Some(1), None)
+        .items
+        .first()
+    {
+        let known = store::meta_str(known, "name").unwrap_or_default();
+        let _ = store.modify(
+            events,
+            namespace,
+            known,
+            Part::Main,
+            &options(),
+            |current| {
+                let mut next = current.clone();
+                next["count"] = json!(current["count"].as_u64().unwrap_or(1) + 1);
+                next["lastTimestamp"] = json!(now);
+                Ok(next)
+            },
+        );
+        return;
+    }
     let event = json!({
         "metadata": { "generateName": format!("{name}.") },
         "involvedObject": {
@@ -179,7 +269,7 @@ pub(crate) fn record_event(
         "source": { "component": MANAGER },
     });
     // An event that cannot be recorded (namespace going away) is not worth failing over.
-    let _ = store.create(resource("", "v1", "events"), namespace, event, &options());
+    let _ = store.create(events, namespace, event, &options());
 }
 
 /// An ownerReference to `owner`, so deleting it cascades.
