@@ -215,11 +215,23 @@ async fn with_app_error_status(response: Response) -> Response {
         return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
     };
     let bytes = collected.to_bytes();
-    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status =
-            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    match serde_json::from_slice::<AppError>(&bytes) {
+        // On the server a transport error can only mean the arguments couldn't be read (a
+        // malformed body): the caller's mistake, not a bad gateway.
+        Ok(AppError::Transport(why)) => {
+            let error = AppError::BadRequest(format!("the request could not be read: {why}"));
+            parts.status = StatusCode::BAD_REQUEST;
+            let body = serde_json::to_vec(&error).unwrap_or_default();
+            parts.headers.remove(http::header::CONTENT_LENGTH);
+            Response::from_parts(parts, Body::from(body))
+        }
+        Ok(error) => {
+            parts.status =
+                StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            Response::from_parts(parts, Body::from(bytes))
+        }
+        Err(_) => Response::from_parts(parts, Body::from(bytes)),
     }
-    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// Static assets under the base path; anything else is the app's own 404 page.

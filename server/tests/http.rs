@@ -126,14 +126,15 @@ async fn health_and_readiness_answer_without_identity() {
 async fn metrics_count_requests_by_route_pattern() {
     let site = site().await;
     let app = app(&site, &[]);
-    get_page(&app, "/notebooks/my-notebook").await;
+    get_page(&app, "/notebooks/kubeflow-user-example-com/my-notebook").await;
     let (response, body) = send(&app, Request::get("/metrics").body(Body::empty()).unwrap()).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(header_of(&response, "content-type").starts_with("text/plain"));
     let line = body
         .lines()
         .find(|line| {
-            line.starts_with("http_requests_total{") && line.contains("route=\"/notebooks/{name}\"")
+            line.starts_with("http_requests_total{")
+                && line.contains("route=\"/notebooks/{namespace}/{name}\"")
         })
         .unwrap_or_else(|| panic!("no counter for the route pattern in:\n{body}"));
     assert!(line.contains("status=\"200\""), "{line}");
@@ -230,7 +231,7 @@ async fn user_text_in_the_url_is_escaped() {
     let app = app(&site, &[]);
     let (response, body) = get_page(
         &app,
-        "/notebooks/%3C%2Ftitle%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        "/notebooks/kubeflow-user-example-com/%3C%2Ftitle%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E",
     )
     .await;
     assert_eq!(response.status(), StatusCode::OK);

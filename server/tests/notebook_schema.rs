@@ -169,7 +169,7 @@ fn the_real_configs_default_form_spawns_what_upstream_would() {
         container["resources"],
         json!({
             "requests": { "cpu": "500m", "memory": "1Gi" },
-            "limits": { "cpu": "600m", "memory": "1288490189" }
+            "limits": { "cpu": "600m", "memory": "1229Mi" }
         })
     );
     assert_eq!(

@@ -17,12 +17,11 @@ use kube::api::{
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
 
-/// Kubeflow's annotation that scales a notebook to zero; its value is when it was stopped.
-pub const STOPPED_ANNOTATION: &str = "kubeflow-resource-stopped";
+use crate::domain::notebook_status::STOPPED_ANNOTATION;
 
 /// The label kfdash puts on the PVCs it creates for a notebook, so deleting the notebook can
 /// offer to delete them too.
-pub const VOLUME_OWNER_LABEL: &str = "kfdash.kubeflow.org/notebook";
+use crate::domain::spawner::PVC_NOTEBOOK_LABEL as VOLUME_OWNER_LABEL;
 
 /// Log lines a details page shows.
 const LOG_LINES: i64 = 500;
@@ -61,13 +60,6 @@ impl Document for SpawnerConfig {
 
 pub type SpawnerProvider = Reloading<SpawnerConfig>;
 
-fn to_values(objects: Vec<DynamicObject>) -> Vec<Value> {
-    objects
-        .into_iter()
-        .filter_map(|object| serde_json::to_value(object).ok())
-        .collect()
-}
-
 /// Notebooks, their pods and their events, listed with three calls whatever their number.
 pub async fn index(
     cluster: &dyn Cluster,
@@ -75,27 +67,19 @@ pub async fn index(
     scope: &Scope,
 ) -> Result<NotebookIndex, AppError> {
     let client = cluster.as_user(user)?;
+    let notebooks = notebooks_resource();
     let pods = ApiResource::erase::<Pod>(&());
     let events = ApiResource::from_gvk(&GroupVersionKind::gvk("", "v1", "Event"));
-    let (notebook_api, pod_api, event_api) = (
-        scope.api_with(client.clone(), &notebooks_resource()),
-        scope.api_with(client.clone(), &pods),
-        scope.api_with(client, &events),
-    );
     let (everything, notebook_pods) = (
         ListParams::default(),
         ListParams::default().labels("notebook-name"),
     );
     let (notebooks, pods, events) = futures::try_join!(
-        notebook_api.list(&everything),
-        pod_api.list(&notebook_pods),
-        event_api.list(&everything),
+        super::list_json(&client, scope, &notebooks, &everything),
+        super::list_json(&client, scope, &pods, &notebook_pods),
+        super::list_json(&client, scope, &events, &everything),
     )?;
-    Ok(NotebookIndex::new(
-        to_values(notebooks.items),
-        to_values(pods.items),
-        to_values(events.items),
-    ))
+    Ok(NotebookIndex::new(notebooks, pods, events))
 }
 
 pub async fn list(
@@ -496,35 +480,31 @@ pub async fn details(
         Api::<DynamicObject>::namespaced_with(client.clone(), &namespace, &notebooks_resource())
             .get(name)
             .await?;
-    let pod = Api::<DynamicObject>::namespaced_with(
-        client.clone(),
-        &namespace,
+    let scope = Scope::One(namespace.clone());
+    let pods = super::list_json(
+        &client,
+        &scope,
         &ApiResource::erase::<Pod>(&()),
+        &ListParams::default().labels(&format!("notebook-name={name}")),
     )
-    .list(&ListParams::default().labels(&format!("notebook-name={name}")))
     .await?;
-    let events = Api::<DynamicObject>::namespaced_with(
-        client,
-        &namespace,
+    let events = super::list_json(
+        &client,
+        &scope,
         &ApiResource::from_gvk(&GroupVersionKind::gvk("", "v1", "Event")),
+        &ListParams::default(),
     )
-    .list(&ListParams::default())
     .await?;
     let mut notebook = serde_json::to_value(notebook).unwrap_or_default();
     if let Some(metadata) = notebook.get_mut("metadata").and_then(Value::as_object_mut) {
         metadata.remove("managedFields");
     }
-    let events = to_values(events.items);
     let key = (namespace.clone(), name.to_string());
     let about_it: Vec<Value> = events
         .into_iter()
         .filter(|event| crate::domain::notebook_index::event_subject(event).as_ref() == Some(&key))
         .collect();
-    let index = NotebookIndex::new(
-        vec![notebook.clone()],
-        to_values(pod.items),
-        about_it.clone(),
-    );
+    let index = NotebookIndex::new(vec![notebook.clone()], pods, about_it.clone());
     let row = index
         .row(&key)
         .ok_or_else(|| AppError::NotFound(format!("notebook {name}")))?;

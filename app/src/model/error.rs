@@ -79,12 +79,6 @@ impl FromServerFnError for AppError {
                 Self::BadRequest(message)
             }
             ServerFnErrorErr::Registration(message) => Self::NotFound(message),
-            // On the server, what can't be deserialized is the request: the caller's mistake.
-            // In the browser it is the answer, which is a transport problem.
-            #[cfg(feature = "ssr")]
-            ServerFnErrorErr::Deserialization(message) => {
-                Self::BadRequest(format!("the request could not be read: {message}"))
-            }
             other => Self::Transport(other.to_string()),
         }
     }

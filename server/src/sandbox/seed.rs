@@ -316,7 +316,7 @@ fn notebook(store: &Store, namespace: &str, creator: &str, seed: &NotebookSeed) 
         "persistentvolumeclaims",
         namespace,
         json!({
-            "metadata": { "name": format!("{}-workspace", seed.name), "labels": { "app": seed.name } },
+            "metadata": { "name": format!("{}-workspace", seed.name), "labels": { "app": seed.name, "kfdash.kubeflow.org/notebook": seed.name } },
             "spec": { "accessModes": ["ReadWriteOnce"], "resources": { "requests": { "storage": "10Gi" } }, "storageClassName": "standard" },
             "status": { "phase": "Bound" },
         }),

@@ -134,6 +134,19 @@ pub fn NewNotebookPage() -> impl IntoView {
     }
 }
 
+/// Scrolls the first field error into view once it is drawn, so a long form never fails
+/// silently below the fold.
+fn reveal_first_error() {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(|| {
+        if let Some(first) = document().query_selector(".field__error").ok().flatten() {
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Center);
+            first.scroll_into_view_with_scroll_into_view_options(&options);
+        }
+    });
+}
+
 /// The error for `field`, if any.
 fn error_of(errors: &[FieldError], field: &str) -> Option<String> {
     errors
@@ -211,6 +224,7 @@ fn SpawnerForm(data: SpawnerData, form: NotebookForm, namespace: String) -> impl
         touched.set(true);
         check();
         if !errors.get_untracked().is_empty() {
+            reveal_first_error();
             return;
         }
         submitting.set(true);
@@ -227,6 +241,7 @@ fn SpawnerForm(data: SpawnerData, form: NotebookForm, namespace: String) -> impl
                 Err(AppError::Invalid { field, message }) => {
                     errors.set(vec![FieldError { field, message }]);
                     submitting.set(false);
+                    reveal_first_error();
                 }
                 Err(error) => {
                     server_error.set(Some(error.to_string()));

@@ -18,6 +18,9 @@ use std::collections::HashMap;
 
 type Key = (String, String);
 
+/// Rows per page of the table.
+const PAGE_SIZE: usize = 100;
+
 fn key_of(row: &NotebookRow) -> Key {
     (row.namespace.clone(), row.name.clone())
 }
@@ -63,6 +66,14 @@ pub fn NotebooksPage() -> impl IntoView {
     let pending: RwSignal<HashMap<Key, NotebookStatus>> = RwSignal::new(HashMap::new());
     let filter = RwSignal::new(String::new());
     let sort = RwSignal::new((SortKey::Name, false));
+    // Pages of PAGE_SIZE rows: a namespace with thousands of notebooks stays quick to draw.
+    let page = RwSignal::new(0usize);
+    Effect::new(move |_| {
+        filter.track();
+        sort.track();
+        namespace.track();
+        page.set(0);
+    });
     let deleting: RwSignal<Option<NotebookRow>> = RwSignal::new(None);
 
     let apply_answer = move |row: NotebookRow| {
@@ -206,6 +217,12 @@ pub fn NotebooksPage() -> impl IntoView {
                 Ok(Some(loaded)) => {
                     let now = now_seconds();
                     let rows = shown(loaded);
+                    let total = rows.len();
+                    let pages = total.div_ceil(PAGE_SIZE).max(1);
+                    let current = page.get().min(pages - 1);
+                    let first = current * PAGE_SIZE;
+                    let rows: Vec<NotebookRow> = rows.into_iter().skip(first).take(PAGE_SIZE).collect();
+                    let last = first + rows.len();
                     if rows.is_empty() {
                         let filtered = !filter.get().trim().is_empty();
                         return view! {
@@ -232,14 +249,12 @@ pub fn NotebooksPage() -> impl IntoView {
                                         {header("Status", SortKey::Status)}
                                         {header("Name", SortKey::Name)}
                                         {move || all.get().then(|| header("Namespace", SortKey::Namespace))}
-                                        {header("Type", SortKey::Type)}
-                                        <th>"Image"</th>
                                         {header("CPU", SortKey::Cpu)}
                                         {header("Memory", SortKey::Memory)}
                                         {header("GPUs", SortKey::Gpus)}
                                         <th>"Volumes"</th>
                                         {header("Age", SortKey::Age)}
-                                        {header("Last activity", SortKey::LastActivity)}
+                                        {header("Active", SortKey::LastActivity)}
                                         <th><span class="visually-hidden">"Actions"</span></th>
                                     </tr>
                                 </thead>
@@ -260,10 +275,13 @@ pub fn NotebooksPage() -> impl IntoView {
                                         view! {
                                             <tr data-testid="notebook-row" data-name=row.name.clone() data-phase=format!("{:?}", row.status.phase).to_lowercase()>
                                                 <td class="table__status"><StatusBadge status=row.status.clone() /></td>
-                                                <td class="table__name"><A href=details attr:data-testid="notebook-link">{row_name.clone()}</A></td>
+                                                <td class="table__name">
+                                                    <A href=details attr:data-testid="notebook-link">{row_name.clone()}</A>
+                                                    <span class="table__sub" title=row.image.clone()>
+                                                        {format!("{} · {}", row.server_type.label(), notebook_list::short_image(&row.image))}
+                                                    </span>
+                                                </td>
                                                 {move || all.get().then(|| view! { <td>{row_namespace.clone()}</td> })}
-                                                <td>{row.server_type.label()}</td>
-                                                <td class="table__image" title=row.image.clone()>{notebook_list::short_image(&row.image).to_string()}</td>
                                                 <td class="table__number">{resources_text(&row.cpu, &row.cpu_limit)}</td>
                                                 <td class="table__number">{resources_text(&row.memory, &row.memory_limit)}</td>
                                                 <td class="table__number">{gpus}</td>
@@ -306,6 +324,15 @@ pub fn NotebooksPage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
+                            {(pages > 1).then(|| view! {
+                                <nav class="pager" aria-label="Pages" data-testid="pager">
+                                    <span class="muted">{format!("{}–{} of {total}", first + 1, last)}</span>
+                                    <button type="button" class="button button--small" disabled=current == 0
+                                        on:click=move |_| page.update(|page| *page = page.saturating_sub(1))>"Previous"</button>
+                                    <button type="button" class="button button--small" disabled=current + 1 >= pages data-testid="pager-next"
+                                        on:click=move |_| page.update(|page| *page += 1)>"Next"</button>
+                                </nav>
+                            })}
                         </div>
                     }.into_any()
                 }

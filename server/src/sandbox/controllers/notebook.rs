@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// Kubeflow's annotation that scales a notebook to zero.
-pub const STOPPED_ANNOTATION: &str = "kubeflow-resource-stopped";
+pub use app::domain::notebook_status::STOPPED_ANNOTATION;
 
 /// The accelerator keys the simulated node offers (`node_gpus` of each): asking for more of
 /// one leaves the pod unschedulable.
