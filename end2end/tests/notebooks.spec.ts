@@ -79,3 +79,40 @@ test('a notebook that needs more GPUs than the node has says why it waits', asyn
   await page.getByTestId('notebook-filter').fill('zzz-nothing');
   await expect(page.getByTestId('notebooks-empty')).toContainText('No notebook matches');
 });
+
+test('edit a stopped notebook: stop it, change its CPU and see it on its page', async ({ page, consoleErrors }) => {
+  const details = `/notebooks/${NS}/scipy-explore?ns=${NS}`;
+  await page.goto(details);
+  await hydrated(page);
+  // A running notebook offers no Edit, and its edit page says why.
+  await expect(page.getByTestId('notebook-toggle')).toContainText('Stop');
+  await expect(page.getByTestId('notebook-edit')).toHaveCount(0);
+  await page.goto(`/notebooks/new?ns=${NS}&edit=scipy-explore`);
+  await hydrated(page);
+  await expect(page.getByTestId('edit-running')).toContainText('Stop the notebook to edit it');
+  await page.getByTestId('edit-running').getByRole('link').click();
+  await expect(page).toHaveURL(new RegExp(`/notebooks/${NS}/scipy-explore\\?ns=${NS}$`));
+
+  await page.getByTestId('notebook-toggle').click();
+  await expect(page.getByTestId('notebook-status')).toContainText('Stopped', { timeout: 20_000 });
+  await page.getByTestId('notebook-edit').click();
+  await expect(page).toHaveURL(/\/notebooks\/new\?.*edit=scipy-explore/);
+  await expect(page.getByTestId('page-title')).toHaveText('Edit scipy-explore');
+  await expect(page.getByTestId('field-name')).toHaveValue('scipy-explore');
+  await expect(page.getByTestId('field-name')).toBeDisabled();
+  await expect(page.getByTestId('field-cpu')).toHaveValue('500m');
+
+  await page.getByTestId('field-cpu').fill('lots');
+  await page.getByTestId('spawner-submit').click();
+  await expect(page.getByTestId('error-cpu')).toBeVisible();
+  await page.getByTestId('field-cpu').fill('750m');
+  await page.getByTestId('field-cpu-limit').fill('');
+  await expect(page.getByTestId('error-cpu')).toHaveCount(0);
+  await page.getByTestId('spawner-submit').click();
+
+  await expect(page).toHaveURL(new RegExp(`/notebooks/${NS}/scipy-explore\\?ns=${NS}$`));
+  await expect(page.getByTestId('notebook-overview')).toContainText('750m – 900m');
+  await expect(page.getByTestId('notebook-status')).toContainText('Stopped');
+  await expect(page.getByTestId('notebook-edit')).toBeVisible();
+  expect(consoleErrors).toEqual([]);
+});

@@ -1,5 +1,5 @@
 //! Notebook servers through the server functions and the live stream, against the sandbox:
-//! create / list / stop / start / delete, every bad input refused with the field it is about
+//! create / list / stop / start / edit / delete, every bad input refused with the field it is about
 //! and nothing created, other tenants refused, and status changes streamed.
 
 use axum::{Router, body::Body};
@@ -84,18 +84,28 @@ async fn call(
     answer(dashboard, request).await
 }
 
+/// A server function that takes JSON (the spawner's, whose form has nested fields).
+async fn call_json(
+    dashboard: &Dashboard,
+    user: &str,
+    endpoint: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    let request = signed(Request::post(format!("/api/{endpoint}")), user)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    answer(dashboard, request).await
+}
+
 async fn create(
     dashboard: &Dashboard,
     user: &str,
     namespace: &str,
     form: Value,
 ) -> (StatusCode, Value) {
-    let body = json!({ "namespace": namespace, "form": form }).to_string();
-    let request = signed(Request::post("/api/notebooks/create"), user)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body))
-        .unwrap();
-    answer(dashboard, request).await
+    let body = json!({ "namespace": namespace, "form": form });
+    call_json(dashboard, user, "notebooks/create", body).await
 }
 
 fn notebooks_resource() -> ApiResource {
@@ -153,6 +163,18 @@ async fn wait_for_phase(dashboard: &Dashboard, name: &str, phase: &str) -> Value
     );
 }
 
+async fn notebook_object(dashboard: &Dashboard, name: &str) -> Value {
+    let notebook = Api::<DynamicObject>::namespaced_with(
+        dashboard.sandbox.admin_client(),
+        NS,
+        &notebooks_resource(),
+    )
+    .get(name)
+    .await
+    .unwrap();
+    serde_json::to_value(notebook).unwrap()
+}
+
 fn good_form(name: &str) -> Value {
     json!({
         "name": name,
@@ -170,15 +192,7 @@ async fn a_notebook_is_created_listed_stopped_started_and_deleted() {
     assert_eq!(row["name"], "trainer");
 
     // The object is what Kubeflow's controller expects.
-    let notebook = Api::<DynamicObject>::namespaced_with(
-        dashboard.sandbox.admin_client(),
-        NS,
-        &notebooks_resource(),
-    )
-    .get("trainer")
-    .await
-    .unwrap();
-    let data = serde_json::to_value(&notebook).unwrap();
+    let data = notebook_object(&dashboard, "trainer").await;
     assert_eq!(
         data.pointer("/metadata/annotations/notebooks.kubeflow.org~1creator"),
         Some(&json!(OWNER))
@@ -460,6 +474,141 @@ async fn other_tenants_namespaces_are_refused() {
         "{namespaces:?}"
     );
     let _ = OTHER;
+}
+
+#[tokio::test]
+async fn a_stopped_notebook_is_edited_in_place_and_a_running_one_is_refused() {
+    let dashboard = dashboard(&[]).await;
+    let name = "scipy-explore";
+    let edit = |namespace: &str, name: &str, form: &Value| {
+        let body = json!({ "namespace": namespace, "name": name, "form": form });
+        call_json(&dashboard, OWNER, "notebooks/update", body)
+    };
+    let (status, details) = call(
+        &dashboard,
+        OWNER,
+        "notebooks/details",
+        &[("namespace", NS), ("name", name)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{details}");
+    let mut form = details["form"].clone();
+    form["image"] =
+        json!("ghcr.io/kubeflow/kubeflow/notebook-servers/jupyter-pytorch-full:v1.11.0");
+    form["cpu"] = json!("2");
+    form["cpu_limit"] = Value::Null;
+    form["memory"] = json!("3Gi");
+    form["memory_limit"] = json!("4Gi");
+    form["data_volumes"] = json!([{
+        "source": { "kind": "new", "name": "{notebook-name}-datasets", "size": "2Gi", "access_mode": "ReadWriteOnce" },
+        "mount": "/home/jovyan/datasets",
+    }]);
+    let new_claim = format!("{name}-datasets");
+
+    // A running notebook is left alone: its pod would restart under the user.
+    let (status, error) = edit(NS, name, &form).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    assert!(
+        error["detail"]
+            .as_str()
+            .unwrap()
+            .contains("stop the notebook"),
+        "{error}"
+    );
+    assert!(!claim_names(&dashboard, NS).await.contains(&new_claim));
+
+    let (status, _) = call(
+        &dashboard,
+        OWNER,
+        "notebooks/stop",
+        &[("namespace", NS), ("name", name), ("stopped", "true")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let stopped = notebook_object(&dashboard, name).await;
+
+    // Refused edits change nothing: not the object, not the volumes.
+    let claims_before = claim_names(&dashboard, NS).await;
+    let mut renamed = form.clone();
+    renamed["name"] = json!("renamed");
+    let mut bad_cpu = form.clone();
+    bad_cpu["cpu"] = json!("lots");
+    for (refused, field) in [(renamed, "name"), (bad_cpu, "cpu")] {
+        let (status, error) = edit(NS, name, &refused).await;
+        assert_eq!(status.as_u16(), 422, "{error}");
+        assert_eq!(error["detail"]["field"], field, "{error}");
+    }
+    let unchanged = notebook_object(&dashboard, name).await;
+    assert_eq!(unchanged["spec"], stopped["spec"]);
+    assert_eq!(
+        unchanged["metadata"]["annotations"],
+        stopped["metadata"]["annotations"]
+    );
+    assert_eq!(claim_names(&dashboard, NS).await, claims_before);
+    assert!(
+        !notebook_names(&dashboard, NS)
+            .await
+            .contains(&"renamed".to_string())
+    );
+
+    let (status, row) = edit(NS, name, &form).await;
+    assert_eq!(status, StatusCode::OK, "{row}");
+    assert_eq!(row["cpu"], "2");
+    assert_eq!(row["memory_limit"], "4Gi");
+    assert_eq!(row["stopped"], true);
+    let edited = notebook_object(&dashboard, name).await;
+    let container = edited.pointer("/spec/template/spec/containers/0").unwrap();
+    assert_eq!(container["image"], form["image"]);
+    assert_eq!(container["name"], name);
+    assert_eq!(
+        container.pointer("/resources/requests/cpu"),
+        Some(&json!("2"))
+    );
+    assert_eq!(
+        container.pointer("/resources/limits/cpu"),
+        Some(&json!("2400m"))
+    );
+    assert_eq!(
+        container.pointer("/resources/requests/memory"),
+        Some(&json!("3Gi"))
+    );
+    let annotations = &edited["metadata"]["annotations"];
+    assert_eq!(
+        annotations["kubeflow-resource-stopped"],
+        stopped["metadata"]["annotations"]["kubeflow-resource-stopped"],
+        "it stays stopped"
+    );
+    assert_eq!(annotations["notebooks.kubeflow.org/creator"], OWNER);
+    let claims: Vec<&str> = edited
+        .pointer("/spec/template/spec/volumes")
+        .and_then(Value::as_array)
+        .unwrap()
+        .iter()
+        .filter_map(|volume| volume.pointer("/persistentVolumeClaim/claimName")?.as_str())
+        .collect();
+    assert_eq!(claims, [format!("{name}-workspace"), new_claim.clone()]);
+    assert!(claim_names(&dashboard, NS).await.contains(&new_claim));
+    // The new volume is the notebook's, offered when it is deleted.
+    let (status, volumes) = call(
+        &dashboard,
+        OWNER,
+        "notebooks/volumes",
+        &[("namespace", NS), ("name", name)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        volumes.as_array().unwrap().contains(&json!(new_claim)),
+        "{volumes}"
+    );
+
+    // Another tenant's notebook, even one that exists.
+    let victim = "private-research";
+    let mut theirs = form.clone();
+    theirs["name"] = json!(victim);
+    theirs["data_volumes"] = json!([]);
+    let (status, error) = edit(OTHER_NS, victim, &theirs).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
 }
 
 #[tokio::test]

@@ -110,6 +110,26 @@ pub async fn create_notebook(
     crate::backend::notebooks::create(server.kube.as_ref(), &user, &config, &namespace, &form).await
 }
 
+/// Changes a stopped notebook server to what the spawner form says (its name stays).
+#[server(endpoint = "notebooks/update", client = KfdashClient, input = server_fn::codec::Json)]
+pub async fn update_notebook(
+    namespace: String,
+    name: String,
+    form: crate::model::NotebookForm,
+) -> Result<crate::model::NotebookRow, AppError> {
+    let (user, server) = crate::backend::caller()?;
+    let config = server.spawner.get(server.kube.as_ref()).await?;
+    crate::backend::notebooks::update(
+        server.kube.as_ref(),
+        &user,
+        &config,
+        &namespace,
+        &name,
+        &form,
+    )
+    .await
+}
+
 /// Stops (`stopped = true`) or starts a notebook server.
 #[server(endpoint = "notebooks/stop", client = KfdashClient)]
 pub async fn set_notebook_stopped(

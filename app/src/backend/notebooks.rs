@@ -4,7 +4,7 @@
 use super::reloading::{Document, Reloading};
 use super::{Cluster, Scope, SignedInUser};
 use crate::domain::notebook_index::NotebookIndex;
-use crate::domain::spawner;
+use crate::domain::{notebook_edit, spawner};
 use crate::model::{
     AppError, ClaimOption, ConditionRow, NotebookDetails, NotebookEvent, NotebookForm, NotebookRow,
     PodDefaultOption, SpawnerConfig, SpawnerData,
@@ -260,72 +260,173 @@ pub async fn create(
     form: &NotebookForm,
 ) -> Result<NotebookRow, AppError> {
     let namespace = Scope::parse(namespace)?.one("creating a notebook")?;
-    let data = spawner_data(cluster, user, config.clone(), &namespace).await?;
-    let valid = spawner::validate(form, config, &data.notebook_names).map_err(first_problem)?;
-    let notebook = spawner::notebook_object(&valid, config, &namespace, &user.email);
-    let new_claims = spawner::pvc_objects(&valid, &namespace);
-    check_references(&notebook, &new_claims, &data)?;
+    let (notebook, new_claims) =
+        checked_objects(cluster, user, config, &namespace, form, None).await?;
+    let notebook = dynamic(notebook, "the notebook object")?;
+    let writes = NotebookWrites::new(cluster, user, &namespace)?;
+    let (api, object) = (&writes.notebooks, &notebook);
+    let made = writes
+        .with_new_claims(&new_claims, move |params| async move {
+            api.create(&params, object).await
+        })
+        .await?;
+    row_of(made, &form.name)
+}
 
-    let client = cluster.as_user(user)?;
-    let notebooks =
-        Api::<DynamicObject>::namespaced_with(client.clone(), &namespace, &notebooks_resource());
-    let claims = Api::<DynamicObject>::namespaced_with(
-        client,
-        &namespace,
-        &ApiResource::erase::<PersistentVolumeClaim>(&()),
-    );
-    let notebook: DynamicObject = serde_json::from_value(notebook)
+/// Changes a stopped notebook to what the form says and creates its new volumes, checked like
+/// [`create`]. A running notebook is refused: its pod would restart under the user.
+pub async fn update(
+    cluster: &dyn Cluster,
+    user: &SignedInUser,
+    config: &SpawnerConfig,
+    namespace: &str,
+    name: &str,
+    form: &NotebookForm,
+) -> Result<NotebookRow, AppError> {
+    let namespace = one_notebook(namespace, name)?;
+    if form.name != name {
+        return Err(AppError::invalid(
+            "name",
+            "a notebook can't be renamed; clone it to get a copy with another name",
+        ));
+    }
+    let writes = NotebookWrites::new(cluster, user, &namespace)?;
+    let existing = writes.notebooks.get(name).await?;
+    let stopped = existing
+        .metadata
+        .annotations
+        .as_ref()
+        .is_some_and(|annotations| annotations.contains_key(STOPPED_ANNOTATION));
+    if !stopped {
+        return Err(AppError::Conflict(
+            "stop the notebook before editing it".into(),
+        ));
+    }
+    let (edited, new_claims) =
+        checked_objects(cluster, user, config, &namespace, form, Some(name)).await?;
+    let existing = serde_json::to_value(existing)
         .map_err(|error| AppError::Internal(format!("the notebook object: {error}")))?;
-    let new_claims: Vec<DynamicObject> = new_claims
-        .into_iter()
-        .map(serde_json::from_value)
-        .collect::<Result<_, _>>()
-        .map_err(|error| AppError::Internal(format!("a volume object: {error}")))?;
-    let dry_run = PostParams {
-        dry_run: true,
-        field_manager: Some("kfdash".into()),
-    };
-    notebooks.create(&dry_run, &notebook).await?;
-    for claim in &new_claims {
-        claims.create(&dry_run, claim).await?;
+    let notebook = dynamic(
+        notebook_edit::apply_edit(&existing, &edited, config),
+        "the edited notebook object",
+    )?;
+    let (api, object) = (&writes.notebooks, &notebook);
+    let made = writes
+        .with_new_claims(&new_claims, move |params| async move {
+            api.replace(name, &params, object).await
+        })
+        .await?;
+    row_of(made, name)
+}
+
+/// The form checked against the config and what the namespace holds, as the notebook object
+/// and the new volumes' objects. `editing` is the notebook being edited: its name isn't taken.
+async fn checked_objects(
+    cluster: &dyn Cluster,
+    user: &SignedInUser,
+    config: &SpawnerConfig,
+    namespace: &str,
+    form: &NotebookForm,
+    editing: Option<&str>,
+) -> Result<(Value, Vec<Value>), AppError> {
+    let data = spawner_data(cluster, user, config.clone(), namespace).await?;
+    let taken: Vec<String> = data
+        .notebook_names
+        .iter()
+        .filter(|taken| Some(taken.as_str()) != editing)
+        .cloned()
+        .collect();
+    let valid = spawner::validate(form, config, &taken).map_err(first_problem)?;
+    let notebook = spawner::notebook_object(&valid, config, namespace, &user.email);
+    let new_claims = spawner::pvc_objects(&valid, namespace);
+    check_references(&notebook, &new_claims, &data)?;
+    Ok((notebook, new_claims))
+}
+
+fn dynamic(object: Value, what: &str) -> Result<DynamicObject, AppError> {
+    serde_json::from_value(object).map_err(|error| AppError::Internal(format!("{what}: {error}")))
+}
+
+/// The notebook as a row of the list.
+fn row_of(notebook: DynamicObject, name: &str) -> Result<NotebookRow, AppError> {
+    let notebook = serde_json::to_value(notebook).unwrap_or_default();
+    NotebookIndex::new(vec![notebook], vec![], vec![])
+        .rows()
+        .pop()
+        .ok_or_else(|| AppError::NotFound(format!("notebook {name}")))
+}
+
+/// A namespace's notebooks and volumes, as the signed-in user.
+struct NotebookWrites {
+    namespace: String,
+    notebooks: Api<DynamicObject>,
+    claims: Api<DynamicObject>,
+}
+
+impl NotebookWrites {
+    fn new(cluster: &dyn Cluster, user: &SignedInUser, namespace: &str) -> Result<Self, AppError> {
+        let client = cluster.as_user(user)?;
+        Ok(Self {
+            namespace: namespace.to_string(),
+            notebooks: Api::namespaced_with(client.clone(), namespace, &notebooks_resource()),
+            claims: Api::namespaced_with(
+                client,
+                namespace,
+                &ApiResource::erase::<PersistentVolumeClaim>(&()),
+            ),
+        })
     }
 
-    let post = PostParams {
-        dry_run: false,
-        field_manager: Some("kfdash".into()),
-    };
-    let mut created: Vec<String> = Vec::new();
-    let mut outcome = Ok(());
-    for claim in &new_claims {
-        match claims.create(&post, claim).await {
-            Ok(made) => created.push(made.metadata.name.unwrap_or_default()),
-            Err(error) => {
-                outcome = Err(error);
-                break;
-            }
+    /// Writes the notebook with `write` and creates the new volumes it mounts, all or nothing:
+    /// a dry run of every object first, then the volumes, then the notebook. Volumes made for
+    /// a notebook that could not be written are deleted again.
+    async fn with_new_claims<Write, Written>(
+        &self,
+        new_claims: &[Value],
+        write: Write,
+    ) -> Result<DynamicObject, AppError>
+    where
+        Write: Fn(PostParams) -> Written,
+        Written: Future<Output = Result<DynamicObject, kube::Error>>,
+    {
+        let new_claims: Vec<DynamicObject> = new_claims
+            .iter()
+            .map(|claim| dynamic(claim.clone(), "a volume object"))
+            .collect::<Result<_, _>>()?;
+        let params = |dry_run: bool| PostParams {
+            dry_run,
+            field_manager: Some("kfdash".into()),
+        };
+        write(params(true)).await?;
+        for claim in &new_claims {
+            self.claims.create(&params(true), claim).await?;
         }
-    }
-    let made = match outcome {
-        Ok(()) => notebooks.create(&post, &notebook).await,
-        Err(error) => Err(error),
-    };
-    match made {
-        Ok(made) => {
-            let made = serde_json::to_value(made).unwrap_or_default();
-            Ok(NotebookIndex::new(vec![made], vec![], vec![])
-                .rows()
-                .pop()
-                .ok_or_else(|| AppError::Internal("the created notebook has no name".into()))?)
-        }
-        Err(error) => {
-            // Don't leave volumes behind for a notebook that doesn't exist.
-            for name in created {
-                if let Err(cleanup) = claims.delete(&name, &DeleteParams::default()).await {
-                    tracing::warn!(%namespace, claim = %name, error = %cleanup, "could not remove a volume of a notebook that failed to create");
+
+        let mut created: Vec<String> = Vec::new();
+        let mut outcome = Ok(());
+        for claim in &new_claims {
+            match self.claims.create(&params(false), claim).await {
+                Ok(made) => created.push(made.metadata.name.unwrap_or_default()),
+                Err(error) => {
+                    outcome = Err(error);
+                    break;
                 }
             }
-            Err(error.into())
         }
+        let written = match outcome {
+            Ok(()) => write(params(false)).await,
+            Err(error) => Err(error),
+        };
+        if written.is_err() {
+            // Don't leave volumes behind for a notebook that isn't there.
+            for name in created {
+                if let Err(cleanup) = self.claims.delete(&name, &DeleteParams::default()).await {
+                    let namespace = &self.namespace;
+                    tracing::warn!(%namespace, claim = %name, error = %cleanup, "could not remove a volume of a notebook that failed to be written");
+                }
+            }
+        }
+        written.map_err(AppError::from)
     }
 }
 
@@ -410,11 +511,7 @@ pub async fn set_stopped(
     )
     .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
     .await?;
-    let made = serde_json::to_value(made).unwrap_or_default();
-    NotebookIndex::new(vec![made], vec![], vec![])
-        .rows()
-        .pop()
-        .ok_or_else(|| AppError::NotFound(format!("notebook {name}")))
+    row_of(made, name)
 }
 
 /// Deletes a notebook and, when asked, the volumes kfdash created for it (never others).

@@ -24,6 +24,7 @@ pub enum IconKind {
     Trash,
     Plus,
     Copy,
+    Edit,
     Connect,
 }
 
@@ -64,6 +65,7 @@ impl IconKind {
             Self::Trash => "M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3",
             Self::Plus => "M12 5v14M5 12h14",
             Self::Copy => "M9 9h11v11H9zM5 15V4h11",
+            Self::Edit => "M4 20h4L19 9l-4-4L4 16zM13.5 6.5l4 4",
             Self::Connect => {
                 "M10 14 21 3M15 3h6v6M19 13v6a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2h6"
             }

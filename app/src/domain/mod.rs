@@ -4,6 +4,7 @@ pub mod activity;
 pub mod links;
 pub mod names;
 pub mod nav;
+pub mod notebook_edit;
 pub mod notebook_index;
 pub mod notebook_list;
 pub mod notebook_status;

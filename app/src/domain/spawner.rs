@@ -41,7 +41,7 @@ pub const HEADERS_ANNOTATION: &str = "notebooks.kubeflow.org/http-headers-reques
 /// On the PVCs the spawner creates, so deleting the notebook can offer to delete them too.
 pub const PVC_NOTEBOOK_LABEL: &str = "kfdash.kubeflow.org/notebook";
 /// The controller sets it to the notebook's URL prefix; a user value would break routing.
-const RESERVED_ENV: &str = "NB_PREFIX";
+pub const RESERVED_ENV: &str = "NB_PREFIX";
 const LOCKED: &str = "is set by your administrator; leave it out";
 const SHARED_MEMORY: &str = "shared memory";
 

@@ -7,6 +7,7 @@ use crate::components::icon::{Icon, IconKind};
 use crate::components::layout::use_links;
 use crate::components::live::{follow, now_seconds};
 use crate::components::toast::use_toaster;
+use crate::domain::nav::LinkContext;
 use crate::domain::notebook_list;
 use crate::model::{NotebookChange, NotebookDetails, NotebookRow, StatusPhase};
 use leptos::prelude::*;
@@ -111,14 +112,8 @@ pub fn NotebookPage() -> impl IntoView {
                 Ok(details) => {
                     let fallback_row = details.row.clone();
                     let row = move || live_row.get().unwrap_or_else(|| fallback_row.clone());
-                    let clone_href = {
-                        let name = details.row.name.clone();
-                        move || {
-                            let base = links.read().href("/notebooks/new");
-                            let query = form_urlencoded::Serializer::new(String::new()).append_pair("clone", &name).finish();
-                            format!("{base}{}{query}", if base.contains('?') { '&' } else { '?' })
-                        }
-                    };
+                    let clone_href = spawner_href(links, "clone", details.row.name.clone());
+                    let edit_href = spawner_href(links, "edit", details.row.name.clone());
                     view! {
                         <div class="detail-actions">
                             {move || {
@@ -135,6 +130,9 @@ pub fn NotebookPage() -> impl IntoView {
                                         <button type="button" class="button" data-testid="notebook-toggle" on:click=move |_| toggle(toggled.clone())>
                                             {if row.stopped { view! { <Icon kind=IconKind::Play />"Start" }.into_any() } else { view! { <Icon kind=IconKind::Stop />"Stop" }.into_any() }}
                                         </button>
+                                        {row.stopped.then(|| view! {
+                                            <a class="button" href=edit_href.clone() data-testid="notebook-edit"><Icon kind=IconKind::Edit />"Edit"</a>
+                                        })}
                                         <a class="button" href=clone_href.clone() data-testid="notebook-clone"><Icon kind=IconKind::Copy />"Clone"</a>
                                     </div>
                                 }
@@ -155,6 +153,23 @@ pub fn NotebookPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// The spawner page that clones (`key` = "clone") or edits ("edit") the notebook, keeping
+/// the carried `?ns=`.
+fn spawner_href(
+    links: Memo<LinkContext>,
+    key: &'static str,
+    name: String,
+) -> impl Fn() -> String + Clone + Send + Sync + 'static {
+    move || {
+        let base = links.read().href("/notebooks/new");
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair(key, &name)
+            .finish();
+        let separator = if base.contains('?') { '&' } else { '?' };
+        format!("{base}{separator}{query}")
     }
 }
 

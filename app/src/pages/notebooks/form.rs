@@ -2,7 +2,7 @@
 //! administrator locked show their value and can't be changed (the server refuses them too);
 //! every field is checked as you type with the same code the server runs.
 
-use crate::api::{create_notebook, notebook_details, notebook_spawner};
+use crate::api::{create_notebook, notebook_details, notebook_spawner, update_notebook};
 use crate::components::icon::{Icon, IconKind};
 use crate::components::layout::use_links;
 use crate::domain::nav::ALL_NAMESPACES;
@@ -16,6 +16,7 @@ use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 const ACCESS_MODES: &[(&str, &str)] = &[
@@ -78,6 +79,26 @@ fn without_locked(mut form: NotebookForm, config: &SpawnerConfig) -> NotebookFor
     form
 }
 
+/// What the spawner page opens with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Opening {
+    /// No single namespace is selected.
+    NoNamespace,
+    /// The notebook to edit is running; it changes only while stopped.
+    Running,
+    Form(Box<(SpawnerData, NotebookForm)>),
+}
+
+/// The notebook being edited neither takes its own name nor keeps its own volumes busy.
+fn for_editing(data: &mut SpawnerData, name: &str) {
+    data.notebook_names.retain(|taken| taken != name);
+    for claim in &mut data.claims {
+        claim.used_by.retain(|user| user != name);
+    }
+}
+
+/// `/notebooks/new` creates a notebook; `?clone=<name>` starts from a copy of one, and
+/// `?edit=<name>` changes a stopped one.
 #[component]
 pub fn NewNotebookPage() -> impl IntoView {
     let links = use_links();
@@ -90,45 +111,80 @@ pub fn NewNotebookPage() -> impl IntoView {
             .filter(|ns| ns != ALL_NAMESPACES)
     });
     let clone_of = Memo::new(move |_| query.read().get("clone"));
+    let edit_of = Memo::new(move |_| query.read().get("edit"));
     let data = Resource::new(
-        move || (namespace.get(), clone_of.get()),
-        |(namespace, clone_of)| async move {
+        move || (namespace.get(), clone_of.get(), edit_of.get()),
+        |(namespace, clone_of, edit_of)| async move {
             let Some(namespace) = namespace else {
-                return Ok(None);
+                return Ok(Opening::NoNamespace);
             };
-            let data = notebook_spawner(namespace.clone()).await?;
-            let form = match clone_of {
-                Some(name) => {
+            let mut data = notebook_spawner(namespace.clone()).await?;
+            let form = match (edit_of, clone_of) {
+                (Some(name), _) => {
+                    let details = notebook_details(namespace, name.clone()).await?;
+                    if !details.row.stopped {
+                        return Ok(Opening::Running);
+                    }
+                    for_editing(&mut data, &name);
+                    without_locked(details.form, &data.config)
+                }
+                (None, Some(name)) => {
                     let mut form = notebook_details(namespace, name.clone()).await?.form;
                     form.name = format!("{name}-copy");
                     without_locked(form, &data.config)
                 }
-                None => spawner::default_form(&data.config),
+                (None, None) => spawner::default_form(&data.config),
             };
-            Ok::<_, AppError>(Some((data, form)))
+            Ok::<_, AppError>(Opening::Form(Box::new((data, form))))
         },
     );
+    let title = move |new: &'static str| {
+        Signal::derive(move || match edit_of.get() {
+            Some(name) => format!("Edit {name}"),
+            None => new.to_string(),
+        })
+    };
+    let details_href = move || {
+        let (namespace, name) = (
+            namespace.get().unwrap_or_default(),
+            edit_of.get().unwrap_or_default(),
+        );
+        links.read().href(&format!("/notebooks/{namespace}/{name}"))
+    };
     view! {
-        <Title text="New notebook" />
+        <Title text=title("New notebook") />
         <nav class="breadcrumbs" aria-label="Breadcrumbs">
             <A href=move || links.read().href("/notebooks")>"Notebooks"</A>
             <span aria-hidden="true">" / "</span>
-            <span>"New"</span>
+            {move || match edit_of.get() {
+                Some(name) => view! { <A href=details_href>{name}</A><span aria-hidden="true">" / "</span><span>"Edit"</span> }.into_any(),
+                None => view! { <span>"New"</span> }.into_any(),
+            }}
         </nav>
         <div class="page-heading">
-            <h1 data-testid="page-title">"New notebook server"</h1>
-            <p class="muted">{move || match namespace.get() {
-                Some(ns) => format!("In {ns}. Defaults come from your cluster's spawner configuration."),
-                None => "Choose a namespace first.".into(),
+            <h1 data-testid="page-title">{title("New notebook server")}</h1>
+            <p class="muted">{move || match (namespace.get(), edit_of.get().is_some()) {
+                (Some(ns), true) => format!("In {ns}. The new settings apply when you start the notebook again."),
+                (Some(ns), false) => format!("In {ns}. Defaults come from your cluster's spawner configuration."),
+                (None, _) => "Choose a namespace first.".into(),
             }}</p>
         </div>
         <Transition fallback=|| view! { <p class="muted">"Loading the form…"</p> }>
             {move || data.get().map(|result| match result {
                 Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
-                Ok(None) => view! { <section class="card panel"><p>"Choose one namespace in the selector above; a notebook lives in one namespace."</p></section> }.into_any(),
-                Ok(Some((data, form))) => view! {
-                    <SpawnerForm data form namespace=namespace.get().unwrap_or_default() />
+                Ok(Opening::NoNamespace) => view! { <section class="card panel"><p>"Choose one namespace in the selector above; a notebook lives in one namespace."</p></section> }.into_any(),
+                Ok(Opening::Running) => view! {
+                    <section class="card panel" data-testid="edit-running">
+                        <p>"Stop the notebook to edit it: its image, resources and volumes change only while it is stopped."</p>
+                        <A href=details_href attr:class="button">"Back to the notebook"</A>
+                    </section>
                 }.into_any(),
+                Ok(Opening::Form(opening)) => {
+                    let (data, form) = *opening;
+                    view! {
+                        <SpawnerForm data form namespace=namespace.get().unwrap_or_default() editing=edit_of.get() />
+                    }.into_any()
+                }
             })}
         </Transition>
     }
@@ -190,7 +246,13 @@ fn Locked(locked: bool) -> impl IntoView {
 }
 
 #[component]
-fn SpawnerForm(data: SpawnerData, form: NotebookForm, namespace: String) -> impl IntoView {
+fn SpawnerForm(
+    data: SpawnerData,
+    form: NotebookForm,
+    namespace: String,
+    /// The stopped notebook being changed (its name stays); None creates a new one.
+    editing: Option<String>,
+) -> impl IntoView {
     let links = use_links();
     let navigate = use_navigate();
     let config = StoredValue::new(data.config.clone());
@@ -219,6 +281,13 @@ fn SpawnerForm(data: SpawnerData, form: NotebookForm, namespace: String) -> impl
     });
 
     let namespace_for_submit = namespace.clone();
+    let editing_for_submit = editing.clone();
+    // Leaving goes back where the user came from: the notebook they edit, or the list.
+    let leave_path = match &editing {
+        Some(name) => format!("/notebooks/{namespace}/{name}"),
+        None => "/notebooks".into(),
+    };
+    let is_edit = editing.is_some();
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         touched.set(true);
@@ -230,14 +299,20 @@ fn SpawnerForm(data: SpawnerData, form: NotebookForm, namespace: String) -> impl
         submitting.set(true);
         server_error.set(None);
         let namespace = namespace_for_submit.clone();
+        let editing = editing_for_submit.clone();
         let navigate = navigate.clone();
         let sent = form.get_untracked();
         spawn_local(async move {
-            match create_notebook(namespace, sent).await {
-                Ok(_) => navigate(
-                    &links.get_untracked().href("/notebooks"),
-                    Default::default(),
-                ),
+            let saved = match editing {
+                Some(name) => update_notebook(namespace.clone(), name.clone(), sent)
+                    .await
+                    .map(|_| format!("/notebooks/{namespace}/{name}")),
+                None => create_notebook(namespace, sent)
+                    .await
+                    .map(|_| "/notebooks".to_string()),
+            };
+            match saved {
+                Ok(next) => navigate(&links.get_untracked().href(&next), Default::default()),
                 Err(AppError::Invalid { field, message }) => {
                     errors.set(vec![FieldError { field, message }]);
                     submitting.set(false);
@@ -340,9 +415,13 @@ fn SpawnerForm(data: SpawnerData, form: NotebookForm, namespace: String) -> impl
                 <label class="field field--wide">
                     <span>"Name"</span>
                     <input type="text" name="name" autocomplete="off" spellcheck="false" maxlength="63"
-                        placeholder="my-notebook" data-testid="field-name"
+                        placeholder="my-notebook" data-testid="field-name" disabled=is_edit
                         prop:value=name_value on:input=name_input />
-                    <span class="field__hint">"Lowercase letters, digits and '-'; it becomes part of the URL."</span>
+                    <span class="field__hint">{if is_edit {
+                        "A notebook keeps its name; clone it to get a copy with another."
+                    } else {
+                        "Lowercase letters, digits and '-'; it becomes part of the URL."
+                    }}</span>
                     <FieldMessage errors field="name".into() />
                 </label>
                 <fieldset class="choice-cards" data-testid="field-server-type">
@@ -534,9 +613,14 @@ fn SpawnerForm(data: SpawnerData, form: NotebookForm, namespace: String) -> impl
                 </p>
             })}
             <div class="spawner__submit">
-                <A href=move || links.read().href("/notebooks") attr:class="button">"Cancel"</A>
+                <A href=move || links.read().href(&leave_path) attr:class="button">"Cancel"</A>
                 <button type="submit" class="button button--primary" data-testid="spawner-submit" disabled=move || submitting.get()>
-                    {move || if submitting.get() { "Launching…" } else { "Launch" }}
+                    {move || match (is_edit, submitting.get()) {
+                        (true, true) => "Saving…",
+                        (true, false) => "Save",
+                        (false, true) => "Launching…",
+                        (false, false) => "Launch",
+                    }}
                 </button>
             </div>
         </form>
