@@ -133,6 +133,7 @@ pub fn with_layers(router: Router, settings: &Settings) -> Router {
                     path = %request.uri().path(),
                     request_id,
                     user = tracing::field::Empty,
+                    audience = tracing::field::Empty,
                 )
             }),
         )

@@ -58,6 +58,9 @@ struct Claims {
     exp: u64,
     email: Option<String>,
     hd: Option<String>,
+    /// Checked by jsonwebtoken against the configured audiences; kept to be logged.
+    #[serde(default)]
+    aud: serde_json::Value,
 }
 
 pub struct IapVerifier {
@@ -149,6 +152,12 @@ impl IapVerifier {
                 return Err(Rejection::EmailMismatch);
             }
         }
+        // Which IAP backend the request came through, in the request's log line.
+        let audience = match &claims.aud {
+            serde_json::Value::String(one) => one.clone(),
+            other => other.to_string(),
+        };
+        tracing::Span::current().record("audience", audience.as_str());
         Ok(SignedInUser {
             email,
             groups: Vec::new(),
