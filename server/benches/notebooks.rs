@@ -119,6 +119,16 @@ async fn main() {
         .items
         .len();
     println!("{events} events in the namespace");
+    // Let the controllers finish the last status writes, so lists don't wait on them.
+    let mut revision = store.revision();
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = store.revision();
+        if now == revision {
+            break;
+        }
+        revision = now;
+    }
 
     // Where the time goes: the store itself, the sandbox's HTTP answer, the three list calls as
     // the user, then building the rows.

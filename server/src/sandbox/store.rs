@@ -352,6 +352,11 @@ impl Store {
                 "the object has been modified; please apply your changes to the latest version and try again",
             ));
         }
+        // Like the API server, a write that changes nothing is a no-op: no new resourceVersion,
+        // no watch event. Controllers that re-assert what is already there cost nothing.
+        if unchanged(&current, &next) {
+            return Ok(current);
+        }
         let generation = meta(&current)
             .get("generation")
             .and_then(Value::as_i64)
@@ -954,6 +959,19 @@ fn record_manager(object: &mut Value, resource: &ResourceType, options: &WriteOp
     metadata.insert("managedFields".into(), Value::Array(entries));
 }
 
+/// Whether `next` says the same as `current`, leaving out what every write restamps.
+fn unchanged(current: &Value, next: &Value) -> bool {
+    let comparable = |object: &Value| {
+        let mut object = object.clone();
+        if let Some(metadata) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+            metadata.remove("managedFields");
+            metadata.remove("resourceVersion");
+        }
+        object
+    };
+    comparable(current) == comparable(next)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1105,7 +1123,11 @@ mod tests {
                 "c",
                 Part::Main,
                 &WriteOptions::default(),
-                |current| Ok(current.clone()),
+                |current| {
+                    let mut next = current.clone();
+                    next["data"] = json!({ "changed": "yes" });
+                    Ok(next)
+                },
             )
             .unwrap();
         let error = store
@@ -1119,6 +1141,37 @@ mod tests {
             )
             .unwrap_err();
         assert_eq!((error.code, error.reason), (409, "Conflict"));
+    }
+
+    #[test]
+    fn a_write_that_changes_nothing_is_a_no_op() {
+        let store = store_with_namespace("ns");
+        let created = put(
+            &store,
+            configmaps(),
+            "ns",
+            json!({ "metadata": { "name": "c" }, "data": { "a": "1" } }),
+        );
+        let revision = store.revision();
+        let again = store
+            .modify(
+                configmaps(),
+                "ns",
+                "c",
+                Part::Main,
+                &WriteOptions::default(),
+                |current| Ok(current.clone()),
+            )
+            .unwrap();
+        assert_eq!(
+            again["metadata"]["resourceVersion"],
+            created["metadata"]["resourceVersion"]
+        );
+        assert_eq!(
+            store.revision(),
+            revision,
+            "no new revision, so no watch event"
+        );
     }
 
     #[test]
