@@ -6,8 +6,25 @@ use server::sandbox::{Sandbox, SandboxOptions};
 use server::{config::Cli, observability, router};
 use std::process::ExitCode;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// Stack of each runtime thread. Server rendering polls the page's view as one future; in a
+/// debug build (no layout optimisation) the spawner form's outgrew Tokio's 2 MiB default.
+const THREAD_STACK: usize = 8 * 1024 * 1024;
+
+fn main() -> ExitCode {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(THREAD_STACK)
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(serve()),
+        Err(error) => {
+            eprintln!("kfdash: cannot start the async runtime: {error}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn serve() -> ExitCode {
     let settings = match Cli::parse().into_settings() {
         Ok(settings) => settings,
         Err(error) => {
