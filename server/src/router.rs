@@ -23,6 +23,9 @@ use tower_http::{
     trace::TraceLayer,
 };
 
+/// The largest request body kfdash reads.
+pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub options: LeptosOptions,
@@ -86,6 +89,11 @@ pub fn build(
         .layer(middleware::from_fn_with_state(
             ApiPrefix(format!("{base}/api/").into()),
             guard_server_functions,
+        ))
+        // Server functions take forms and small JSON documents; anything bigger is refused
+        // (413) before it is read into memory.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_REQUEST_BYTES,
         ))
         .layer(middleware::from_fn_with_state(
             identity::Identity::new(&settings.auth, base)?,

@@ -388,6 +388,22 @@ async fn every_bad_input_names_its_field_and_creates_nothing() {
         .unwrap();
     let (status, _) = answer(&dashboard, request).await;
     assert!(status.is_client_error(), "{status}");
+    // A huge body is refused before it is read.
+    let huge = json!({ "namespace": NS, "form": { "name": "huge", "environment": { "BIG": "x".repeat(2 * 1024 * 1024) } } }).to_string();
+    let request = signed(Request::post("/api/notebooks/create"), OWNER)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, huge.len())
+        .body(Body::from(huge.clone()))
+        .unwrap();
+    let (status, _) = answer(&dashboard, request).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Streamed without a length, it is cut off at the limit and refused as unreadable.
+    let request = signed(Request::post("/api/notebooks/create"), OWNER)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(huge))
+        .unwrap();
+    let (status, error) = answer(&dashboard, request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
     assert_eq!(notebook_names(&dashboard, NS).await, notebooks_before);
     assert_eq!(claim_names(&dashboard, NS).await, claims_before);
 }
