@@ -2,51 +2,30 @@
 //! create / list / stop / start / edit / delete, every bad input refused with the field it is about
 //! and nothing created, other tenants refused, and status changes streamed.
 
-use axum::{Router, body::Body};
-use clap::Parser;
+use axum::body::Body;
 use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use kube::api::{Api, DynamicObject, ListParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
-use server::cluster::SandboxCluster;
-use server::config::Cli;
-use server::sandbox::{Sandbox, SandboxOptions};
-use std::sync::Arc;
 use std::time::Duration;
 
 mod common;
+#[path = "common/dashboard.rs"]
+mod shared;
+use shared::Dashboard;
 
 const OWNER: &str = "user@example.com";
 const NS: &str = "kubeflow-user-example-com";
 const OTHER: &str = "other@example.com";
 const OTHER_NS: &str = "kubeflow-other-example-com";
 
-struct Dashboard {
-    app: Router,
-    sandbox: Arc<Sandbox>,
-    _dir: tempfile::TempDir,
-    _turn: common::Turn,
-}
-
 async fn dashboard(extra: &[&str]) -> Dashboard {
-    let turn = common::turn().await;
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().to_string_lossy().to_string();
-    let mut argv = vec!["kfdash", "--site-root", &root, "--auth", "header"];
-    argv.extend_from_slice(extra);
-    let settings = Cli::try_parse_from(argv).unwrap().into_settings().unwrap();
-    let mut options = SandboxOptions::new(dir.path().join("data"), OWNER);
-    options.pace.step = Duration::from_millis(40);
-    let sandbox = Arc::new(Sandbox::start(options).await.unwrap());
-    let app = server::router::build(&settings, Arc::new(SandboxCluster(sandbox.clone()))).unwrap();
-    Dashboard {
-        app,
-        sandbox,
-        _dir: dir,
-        _turn: turn,
-    }
+    shared::dashboard(extra, OWNER, |options| {
+        options.pace.step = Duration::from_millis(40)
+    })
+    .await
 }
 
 fn signed(builder: http::request::Builder, user: &str) -> http::request::Builder {

@@ -2,17 +2,15 @@
 //! sees which namespaces, registration, and contributor management with its server-side
 //! checks. No list may leak another tenant's namespace.
 
-use axum::{Router, body::Body};
-use clap::Parser;
+use axum::body::Body;
 use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::Value;
-use server::cluster::SandboxCluster;
-use server::config::Cli;
-use server::sandbox::{Sandbox, SandboxOptions};
-use std::sync::Arc;
 
 mod common;
+#[path = "common/dashboard.rs"]
+mod shared;
+use shared::Dashboard;
 
 const OWNER: &str = "user@example.com";
 const OWN_NS: &str = "kubeflow-user-example-com";
@@ -21,32 +19,8 @@ const OTHER: &str = "other@example.com";
 const OTHER_NS: &str = "kubeflow-other-example-com";
 const STRANGER: &str = "nobody@example.com";
 
-struct Dashboard {
-    app: Router,
-    sandbox: Arc<Sandbox>,
-    _dir: tempfile::TempDir,
-    _turn: common::Turn,
-}
-
 async fn dashboard(extra: &[&str]) -> Dashboard {
-    let turn = common::turn().await;
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().to_string_lossy().to_string();
-    let mut argv = vec!["kfdash", "--site-root", &root, "--auth", "header"];
-    argv.extend_from_slice(extra);
-    let settings = Cli::try_parse_from(argv).unwrap().into_settings().unwrap();
-    let sandbox = Arc::new(
-        Sandbox::start(SandboxOptions::new(dir.path().join("data"), OWNER))
-            .await
-            .unwrap(),
-    );
-    let app = server::router::build(&settings, Arc::new(SandboxCluster(sandbox.clone()))).unwrap();
-    Dashboard {
-        app,
-        sandbox,
-        _dir: dir,
-        _turn: turn,
-    }
+    shared::dashboard(extra, OWNER, |_| {}).await
 }
 
 /// Calls a server function as `user` (with `groups`), like the app's own client does.

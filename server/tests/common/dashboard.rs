@@ -1,0 +1,41 @@
+//! A kfdash router with header auth over a fresh sandbox, for the tests that act as several
+//! users. Included with `#[path]` by the test files that need it, next to `mod common`.
+
+use axum::Router;
+use clap::Parser;
+use server::cluster::SandboxCluster;
+use server::config::Cli;
+use server::sandbox::{Sandbox, SandboxOptions};
+use std::sync::Arc;
+
+pub struct Dashboard {
+    pub app: Router,
+    pub sandbox: Arc<Sandbox>,
+    _dir: tempfile::TempDir,
+    _turn: crate::common::Turn,
+}
+
+/// The dashboard with `--auth header` and `extra` flags; the sandbox is seeded for `dev_user`
+/// and adjusted by `configure` before it starts.
+pub async fn dashboard(
+    extra: &[&str],
+    dev_user: &str,
+    configure: impl FnOnce(&mut SandboxOptions),
+) -> Dashboard {
+    let turn = crate::common::turn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_string_lossy().to_string();
+    let mut argv = vec!["kfdash", "--site-root", &root, "--auth", "header"];
+    argv.extend_from_slice(extra);
+    let settings = Cli::try_parse_from(argv).unwrap().into_settings().unwrap();
+    let mut options = SandboxOptions::new(dir.path().join("data"), dev_user);
+    configure(&mut options);
+    let sandbox = Arc::new(Sandbox::start(options).await.unwrap());
+    let app = server::router::build(&settings, Arc::new(SandboxCluster(sandbox.clone()))).unwrap();
+    Dashboard {
+        app,
+        sandbox,
+        _dir: dir,
+        _turn: turn,
+    }
+}
