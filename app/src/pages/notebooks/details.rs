@@ -5,7 +5,7 @@ use super::{StatusBadge, connect_href, resources_text};
 use crate::api::{notebook_details, notebook_logs, set_notebook_stopped};
 use crate::components::icon::{Icon, IconKind};
 use crate::components::layout::use_links;
-use crate::components::live::{follow, now_seconds};
+use crate::components::live::{LiveState, follow, now_seconds};
 use crate::components::toast::use_toaster;
 use crate::domain::nav::LinkContext;
 use crate::domain::notebook_list;
@@ -65,7 +65,7 @@ pub fn NotebookPage() -> impl IntoView {
             .finish();
         Some(format!("{}/api/watch/notebooks?{query}", links.read().base))
     });
-    follow::<NotebookChange, _>(stream_url, move |change| {
+    let live = follow::<NotebookChange, _>(stream_url, move |change| {
         let (namespace, name) = target.get_untracked();
         let mine = |row: &NotebookRow| row.namespace == namespace && row.name == name;
         match change {
@@ -87,7 +87,9 @@ pub fn NotebookPage() -> impl IntoView {
         spawn_local(async move {
             match set_notebook_stopped(row.namespace.clone(), row.name.clone(), !row.stopped).await
             {
-                Ok(row) => live_row.set(Some(row)),
+                // The stream's update is the truth when it is live (and may come first).
+                Ok(row) if live.get_untracked() != LiveState::Live => live_row.set(Some(row)),
+                Ok(_) => {}
                 Err(error) => toaster.error(error.to_string()),
             }
         });

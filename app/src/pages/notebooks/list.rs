@@ -55,15 +55,23 @@ pub fn NotebooksPage() -> impl IntoView {
         namespace.track();
         streamed.set(None);
     });
+    // What the user just asked for, shown until the stream brings the cluster's word on it.
+    let pending: RwSignal<HashMap<Key, NotebookStatus>> = RwSignal::new(HashMap::new());
     let live = follow::<NotebookChange, _>(stream_url, move |change| {
+        pending.update(|pending| match &change {
+            NotebookChange::Snapshot { .. } => pending.clear(),
+            NotebookChange::Upsert { row } => {
+                pending.remove(&key_of(row));
+            }
+            NotebookChange::Remove { namespace, name } => {
+                pending.remove(&(namespace.clone(), name.clone()));
+            }
+        });
         streamed.update(|rows| {
             let rows = rows.get_or_insert_with(Vec::new);
             notebook_list::apply(rows, change);
         });
     });
-
-    // What the user just asked for, shown until the cluster's answer arrives.
-    let pending: RwSignal<HashMap<Key, NotebookStatus>> = RwSignal::new(HashMap::new());
     let filter = RwSignal::new(String::new());
     let sort = RwSignal::new((SortKey::Name, false));
     // Pages of PAGE_SIZE rows: a namespace with thousands of notebooks stays quick to draw.
@@ -77,6 +85,11 @@ pub fn NotebooksPage() -> impl IntoView {
     let deleting: RwSignal<Option<NotebookRow>> = RwSignal::new(None);
 
     let apply_answer = move |row: NotebookRow| {
+        // While the stream is live its update is the truth, and may have come first: the
+        // answer (made from the notebook alone, without its pod) would overwrite it.
+        if live.get_untracked() == LiveState::Live {
+            return;
+        }
         pending.update(|pending| {
             pending.remove(&key_of(&row));
         });
