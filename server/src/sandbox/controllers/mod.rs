@@ -52,6 +52,22 @@ pub(crate) fn resource(group: &str, version: &str, plural: &str) -> &'static Res
     registry::find(group, version, plural).expect("controllers only touch served kinds")
 }
 
+/// Writes `status` into the object's status subresource as the controllers' field manager.
+/// An unchanged status is a no-op in the store, so callers need not compare first.
+pub(crate) fn write_status(
+    store: &Store,
+    kind: &'static ResourceType,
+    namespace: &str,
+    name: &str,
+    status: Value,
+) -> Result<Value, crate::sandbox::status::ApiError> {
+    store.modify(kind, namespace, name, Part::Status, &options(), |current| {
+        let mut next = current.clone();
+        next["status"] = status;
+        Ok(next)
+    })
+}
+
 pub(crate) fn options() -> WriteOptions {
     WriteOptions {
         field_manager: Some(MANAGER.into()),

@@ -1,8 +1,8 @@
 //! Notebook → its pod, whose status moves through the phases a real one shows, with events
 //! along the way; and the notebook's status mirrored from the pod.
 
-use super::{Controllers, options, owner_reference, record_event, resource};
-use crate::sandbox::store::{self, DeleteOptions, Part};
+use super::{Controllers, options, owner_reference, record_event, resource, write_status};
+use crate::sandbox::store::{self, DeleteOptions};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -415,11 +415,7 @@ fn step(controllers: &Arc<Controllers>, namespace: &str, name: &str, uid: &str) 
             "containerStatuses": container_statuses(&|_| json!({ "running": { "startedAt": now } }), true),
         })
     };
-    if let Ok(updated) = store.modify(pods, namespace, name, Part::Status, &options(), |current| {
-        let mut next = current.clone();
-        next["status"] = status;
-        Ok(next)
-    }) {
+    if let Ok(updated) = write_status(store, pods, namespace, name, status) {
         advance_later(controllers, &updated);
     }
 }
@@ -465,24 +461,7 @@ fn mirror_status(controllers: &Arc<Controllers>, namespace: &str, name: &str) {
         "conditions": pod.as_ref().and_then(|pod| pod.pointer("/status/conditions")).cloned().unwrap_or_else(|| json!([])),
     });
     let notebooks = resource("kubeflow.org", "v1", "notebooks");
-    let Ok(current) = store.get(notebooks, namespace, name) else {
-        return;
-    };
-    if current.get("status") == Some(&status) {
-        return;
-    }
-    let _ = store.modify(
-        notebooks,
-        namespace,
-        name,
-        Part::Status,
-        &options(),
-        |current| {
-            let mut next = current.clone();
-            next["status"] = status;
-            Ok(next)
-        },
-    );
+    let _ = write_status(store, notebooks, namespace, name, status);
 }
 
 /// The log of a simulated notebook pod: what Jupyter prints when it starts.

@@ -2,9 +2,9 @@
 //! that would take a namespace past a quota's `spec.hard` is refused with the API server's
 //! wording, and every quota's `status.used` follows what the namespace holds.
 
-use super::{options, resource};
+use super::{resource, write_status};
 use crate::sandbox::registry;
-use crate::sandbox::store::{self, Part, Store};
+use crate::sandbox::store::{self, Store};
 use app::domain::quantity::Quantity;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -91,22 +91,8 @@ pub fn count_usage(store: &Store, namespace: &str) {
             })
             .collect();
         let status = json!({ "hard": spec_hard, "used": used });
-        if quota.get("status") == Some(&status) {
-            continue;
-        }
         let name = store::meta_str(&quota, "name").unwrap_or_default();
-        let _ = store.modify(
-            kinds,
-            namespace,
-            name,
-            Part::Status,
-            &options(),
-            |current| {
-                let mut next = current.clone();
-                next["status"] = status;
-                Ok(next)
-            },
-        );
+        let _ = write_status(store, kinds, namespace, name, status);
     }
 }
 
