@@ -36,15 +36,7 @@ fn signed(builder: http::request::Builder, user: &str) -> http::request::Builder
 }
 
 async fn answer(dashboard: &Dashboard, request: Request<Body>) -> (StatusCode, Value) {
-    let response = tower::ServiceExt::oneshot(dashboard.app.clone(), request)
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    dashboard.answer(request).await
 }
 
 async fn call(

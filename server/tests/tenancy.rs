@@ -4,7 +4,6 @@
 
 use axum::body::Body;
 use http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
 use serde_json::Value;
 
 mod common;
@@ -42,15 +41,7 @@ async fn call(
         .header("kubeflow-groups", groups)
         .body(Body::from(body))
         .unwrap();
-    let response = tower::ServiceExt::oneshot(dashboard.app.clone(), request)
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    dashboard.answer(request).await
 }
 
 fn names(workspaces: &Value) -> Vec<(String, String)> {

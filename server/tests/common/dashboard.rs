@@ -15,6 +15,25 @@ pub struct Dashboard {
     _turn: crate::common::Turn,
 }
 
+impl Dashboard {
+    /// Sends `request` through the router; the status and the body as JSON (Null if it isn't).
+    pub async fn answer(
+        &self,
+        request: http::Request<axum::body::Body>,
+    ) -> (http::StatusCode, serde_json::Value) {
+        use http_body_util::BodyExt;
+        let response = tower::ServiceExt::oneshot(self.app.clone(), request)
+            .await
+            .unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        )
+    }
+}
+
 /// The dashboard with `--auth header` and `extra` flags; the sandbox is seeded for `dev_user`
 /// and adjusted by `configure` before it starts.
 pub async fn dashboard(
