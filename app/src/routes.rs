@@ -3,7 +3,7 @@
 use crate::components::layout::AppLayout;
 use crate::components::toast::provide_toaster;
 use crate::pages::{
-    ActivityPage, ContributorsPage, ExperimentPage, ExperimentsPage, HomePage, NewNotebookPage,
+    ActivityPage, ContributorsPage, ExperimentPage, ExperimentsPage, HomePage, HostedAppPage, NewNotebookPage,
     NotFound, NotebookPage, NotebooksPage, PipelinePage, PipelinesPage, RunPage, RunsPage,
 };
 use leptos::prelude::*;
@@ -34,6 +34,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/experiments/:name") view=ExperimentPage />
                     <Route path=path!("/contributors") view=ContributorsPage />
                     <Route path=path!("/activity") view=ActivityPage />
+                    // Upstream apps marked `iframe: true` in the links config, framed.
+                    <Route path=path!("/_/*app") view=HostedAppPage />
                 </Routes>
             </AppLayout>
         </Router>

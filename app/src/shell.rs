@@ -10,8 +10,14 @@ use leptos_meta::MetaTags;
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     provide_nonce();
     hand_nonce_to_security_layer();
-    let base = use_context::<ServerContext>()
-        .map(|server| server.base_path)
+    let server = use_context::<ServerContext>();
+    let base = server
+        .as_ref()
+        .map(|server| server.base_path.clone())
+        .unwrap_or_default();
+    // The hosts that may talk to kfdash when it is framed (`--embed-origins`).
+    let embed_origins = server
+        .map(|server| server.embed_origins.join(" "))
         .unwrap_or_default();
     let theme = chosen_theme().map(Theme::as_str);
     view! {
@@ -22,6 +28,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <meta name="kfdash-base-path" content=base.clone() />
+                <meta name=crate::components::embed::ORIGINS_META content=embed_origins />
                 <link rel="icon" type="image/svg+xml" href=format!("{base}/favicon.svg") />
                 <link rel="stylesheet" href=format!("{base}/pkg/kfdash.css") />
                 <HydrationScripts options root=base />

@@ -100,6 +100,12 @@ pub struct Cli {
     )]
     pub frame_ancestors: Vec<String>,
 
+    /// Origins of host pages that may drive kfdash in a frame through postMessage (navigate,
+    /// set the namespace and theme), space-separated or repeated. They must also be allowed by
+    /// --frame-ancestors. None: kfdash neither posts to nor listens to any host.
+    #[arg(long, env = "KFDASH_EMBED_ORIGINS", value_delimiter = ' ')]
+    pub embed_origins: Vec<String>,
+
     /// Log lines as human-readable text or as JSON objects.
     #[arg(long, env = "KFDASH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -174,6 +180,7 @@ pub struct Settings {
     pub cluster: ClusterKind,
     pub auth: Auth,
     pub frame_ancestors: Vec<String>,
+    pub embed_origins: Vec<String>,
     pub log_format: LogFormat,
     pub site_root: PathBuf,
     pub data_dir: PathBuf,
@@ -265,6 +272,7 @@ impl Cli {
             cluster,
             auth,
             frame_ancestors: frame_ancestors(self.frame_ancestors)?,
+            embed_origins: embed_origins(self.embed_origins)?,
             log_format: self.log_format,
             site_root: self.site_root,
             data_dir: self.data_dir,
@@ -286,6 +294,70 @@ impl Cli {
             )?,
         })
     }
+}
+
+/// The configuration reference in README's "Operators" section: every flag with its
+/// environment variable, default and help, read from `Cli` itself so that the two cannot
+/// drift (`server/tests/manifests.rs` fails when README differs).
+pub fn reference_markdown() -> String {
+    use clap::CommandFactory;
+    let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
+    let mut table = String::from(
+        "| flag | environment variable | default | what it sets |\n|---|---|---|---|\n",
+    );
+    for arg in Cli::command().get_arguments() {
+        let Some(long) = arg.get_long() else {
+            continue;
+        };
+        let env = arg
+            .get_env()
+            .map(|name| format!("`{}`", name.to_string_lossy()))
+            .unwrap_or_else(|| "none".into());
+        let takes_value = arg.get_action().takes_values();
+        let defaults: Vec<String> = arg
+            .get_default_values()
+            .iter()
+            .map(|value| value.to_string_lossy().into_owned())
+            .collect();
+        let default = match defaults.as_slice() {
+            _ if !takes_value => "off".to_string(),
+            [] => "none".to_string(),
+            [only] if only.is_empty() => "empty".to_string(),
+            values => format!("`{}`", values.join(" ")),
+        };
+        let mut help = arg
+            .get_long_help()
+            .or_else(|| arg.get_help())
+            .map(|help| help.to_string())
+            .unwrap_or_default();
+        // clap drops a doc comment's final period; the table reads as sentences.
+        if !help.is_empty() && !help.ends_with('.') {
+            help.push('.');
+        }
+        let choices: Vec<String> = arg
+            .get_possible_values()
+            .iter()
+            .filter(|value| !value.is_hide_set())
+            .map(|value| format!("`{}`", value.get_name()))
+            .collect();
+        if takes_value && !choices.is_empty() {
+            help.push_str(&format!(" One of {}.", choices.join(", ")));
+        }
+        if !takes_value {
+            help.push_str(" A switch; its variable takes `true` or `false`.");
+        }
+        table.push_str(&format!(
+            "| `--{long}` | {env} | {} | {} |\n",
+            cell(&default),
+            cell(&help)
+        ));
+    }
+    table.push_str(
+        "\nAlso read from the environment: `RUST_LOG` (log verbosity, `tracing` filter syntax; \
+         default `info`) and, to find a real cluster, `KUBECONFIG`, `~/.kube/config` or the \
+         pod's service account (`KUBERNETES_SERVICE_HOST`).\n",
+    );
+    table
 }
 
 fn config_source(
@@ -365,6 +437,24 @@ pub fn normalize_base_path(raw: &str) -> Result<String, ConfigError> {
         }
     }
     Ok(trimmed.to_string())
+}
+
+/// Exact origins, as browsers write them in `MessageEvent.origin`: a pattern or a path would
+/// never match, and a typo would silently cut the host off.
+fn embed_origins(raw: Vec<String>) -> Result<Vec<String>, ConfigError> {
+    let mut origins: Vec<String> = Vec::new();
+    for origin in raw.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        if let Some(why) = app::domain::embed::origin_problem(origin) {
+            return Err(ConfigError::Invalid(
+                "--embed-origins",
+                format!("{origin:?} {why}"),
+            ));
+        }
+        if !origins.iter().any(|known| known == origin) {
+            origins.push(origin.to_string());
+        }
+    }
+    Ok(origins)
 }
 
 /// Each source must be a CSP keyword or a host/scheme source: anything else could inject
@@ -554,6 +644,40 @@ mod tests {
 
     fn settings_ok(args: &[&str]) -> Vec<String> {
         settings(args).unwrap().frame_ancestors
+    }
+
+    #[test]
+    fn embed_origins_are_exact_origins() {
+        let parsed = settings(&[
+            "--embed-origins",
+            "https://portal.example.com http://127.0.0.1:4000",
+            "--embed-origins",
+            "https://portal.example.com",
+        ])
+        .unwrap();
+        assert_eq!(
+            parsed.embed_origins,
+            vec!["https://portal.example.com", "http://127.0.0.1:4000"]
+        );
+        assert!(settings_ok_origins(&[]).is_empty());
+        for bad in [
+            "*",
+            "https://*.example.com",
+            "https://portal.example.com/",
+            "portal.example.com",
+            "https://portal.example.com:443",
+            "javascript:alert(1)",
+        ] {
+            let error = settings(&["--embed-origins", bad]).unwrap_err();
+            assert!(
+                error.to_string().starts_with("--embed-origins"),
+                "{bad}: {error}"
+            );
+        }
+    }
+
+    fn settings_ok_origins(args: &[&str]) -> Vec<String> {
+        settings(args).unwrap().embed_origins
     }
 
     #[test]

@@ -68,6 +68,7 @@ pub fn build(
             spawner: Arc::new(app::backend::notebooks::SpawnerProvider::new(
                 settings.spawner.clone(),
             )),
+            embed_origins: settings.embed_origins.clone().into(),
         },
         site_root: Arc::new(settings.site_root.clone()),
         cluster,
@@ -105,6 +106,7 @@ pub fn build(
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(observability::render_metrics))
+        .route("/dashboard_lib.bundle.js", get(dashboard_lib))
         .with_state(state.clone());
     if !base.is_empty() {
         let nested = probes.clone();
@@ -147,6 +149,18 @@ pub fn with_layers(router: Router, settings: &Settings) -> Router {
         )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// The library upstream apps load (from the site's root, whatever kfdash's base path) to hear
+/// the selected namespace when kfdash frames them.
+async fn dashboard_lib() -> impl IntoResponse {
+    (
+        [
+            (http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../assets/dashboard_lib.bundle.js"),
+    )
 }
 
 async fn healthz() -> &'static str {

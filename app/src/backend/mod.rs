@@ -41,6 +41,8 @@ pub struct ServerContext {
     pub registration_open: bool,
     pub links: Arc<links::LinksProvider>,
     pub spawner: Arc<notebooks::SpawnerProvider>,
+    /// Origins of host pages that may talk to kfdash in a frame (`--embed-origins`).
+    pub embed_origins: Arc<[String]>,
 }
 
 /// Name of the private response header through which the shell hands its CSP nonce to the

@@ -2,6 +2,7 @@
 
 pub mod activity_feed;
 pub mod coming_soon;
+pub mod embed;
 pub mod icon;
 pub mod layout;
 pub mod live;

@@ -73,6 +73,37 @@ pub fn extra_menu(links: &[MenuLink]) -> Vec<MenuLink> {
         .collect()
 }
 
+/// The part of a menu link that an app's pages share: `/volumes/` of `/volumes/?ns=a#x`.
+fn hostable_prefix(link: &MenuLink) -> Option<&str> {
+    if !link.iframe || link.kind == "section" {
+        return None;
+    }
+    let prefix = link.link.split(['?', '#']).next().unwrap_or_default();
+    // Only apps on this site, never the site's root or kfdash's own hosting routes.
+    let on_this_site = prefix.starts_with('/') && !prefix.starts_with("//");
+    (on_this_site && prefix.len() > 1 && !prefix.starts_with("/_/")).then_some(prefix)
+}
+
+/// Where kfdash shows a menu link: `/_/volumes/` for an app to host in a frame (`iframe: true`,
+/// a path on this site), `None` for one the browser opens itself.
+pub fn hosted_route(link: &MenuLink) -> Option<String> {
+    hostable_prefix(link).map(|_| format!("/_{}", link.link))
+}
+
+/// The configured app that `path` (e.g. `/volumes/details/pvc-1`) belongs to, if it is one to
+/// host: kfdash frames nothing else, so `/_/` can't be used to frame arbitrary pages.
+pub fn hosted_app<'a>(links: &'a [MenuLink], path: &str) -> Option<&'a MenuLink> {
+    links.iter().find_map(|link| {
+        if link.kind == "section" {
+            return hosted_app(&link.items, path);
+        }
+        let prefix = hostable_prefix(link)?;
+        let within = path.starts_with(prefix)
+            || (prefix.ends_with('/') && path == &prefix[..prefix.len() - 1]);
+        within.then_some(link)
+    })
+}
+
 /// Parses a `links` document, dropping entries with unsafe or missing links.
 pub fn parse(json: &str) -> Result<LinksConfig, String> {
     let value: serde_json::Value = serde_json::from_str(json)
@@ -135,6 +166,60 @@ pub fn defaults() -> LinksConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn item(link: &str, iframe: bool) -> MenuLink {
+        MenuLink {
+            kind: "item".into(),
+            text: link.into(),
+            link: link.into(),
+            iframe,
+            ..MenuLink::default()
+        }
+    }
+
+    #[test]
+    fn only_iframe_links_on_this_site_are_hosted() {
+        assert_eq!(
+            hosted_route(&item("/volumes/", true)).as_deref(),
+            Some("/_/volumes/")
+        );
+        assert_eq!(
+            hosted_route(&item("/tensorboards/?ns=a", true)).as_deref(),
+            Some("/_/tensorboards/?ns=a")
+        );
+        for not_hosted in [
+            item("/volumes/", false),
+            item("https://minio.example.com/", true),
+            item("//evil.example/", true),
+            item("/", true),
+            item("/_/volumes/", true),
+        ] {
+            assert_eq!(hosted_route(&not_hosted), None, "{}", not_hosted.link);
+        }
+    }
+
+    #[test]
+    fn hosted_paths_must_belong_to_a_configured_app() {
+        let menu = vec![
+            item("/volumes/", true),
+            MenuLink {
+                kind: "section".into(),
+                text: "Models".into(),
+                items: vec![item("/models/#/list", true)],
+                ..MenuLink::default()
+            },
+            item("/notebooks-elsewhere/", false),
+        ];
+        let app = |path| hosted_app(&menu, path).map(|link| link.link.as_str());
+        assert_eq!(app("/volumes/"), Some("/volumes/"));
+        assert_eq!(app("/volumes"), Some("/volumes/"));
+        assert_eq!(app("/volumes/details/pvc-1"), Some("/volumes/"));
+        assert_eq!(app("/models/"), Some("/models/#/list"));
+        assert_eq!(app("/volumesx"), None);
+        assert_eq!(app("/notebooks-elsewhere/"), None);
+        assert_eq!(app("/api/whoami"), None);
+        assert_eq!(app("/"), None);
+    }
 
     #[test]
     fn upstream_documents_parse_and_unsafe_links_are_dropped() {

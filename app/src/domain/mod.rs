@@ -1,6 +1,7 @@
 //! Pure logic: no I/O, no signals, unit-tested, compiled natively and to WASM.
 
 pub mod activity;
+pub mod embed;
 pub mod links;
 pub mod names;
 pub mod nav;

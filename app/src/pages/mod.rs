@@ -3,6 +3,7 @@
 mod activity;
 mod contributors;
 mod home;
+mod hosted;
 mod not_found;
 mod notebooks;
 mod sections;
@@ -11,6 +12,7 @@ mod welcome;
 pub use activity::ActivityPage;
 pub use contributors::ContributorsPage;
 pub use home::HomePage;
+pub use hosted::HostedAppPage;
 pub use not_found::NotFound;
 pub use notebooks::{NewNotebookPage, NotebookPage, NotebooksPage};
 pub use sections::{

@@ -42,6 +42,7 @@ pub fn AppLayout(children: Children) -> AnyView {
     provide_context(workspaces);
     let links_config: LinksResource = Resource::new(|| (), |_| get_links());
     provide_context(links_config);
+    namespace::choose_default_namespace(session, workspaces);
     let toaster = use_toaster();
     Effect::new(move |_| {
         if let Some(Err(error)) = session.get() {
@@ -88,6 +89,7 @@ pub fn AppLayout(children: Children) -> AnyView {
                 {children()}
             </main>
             <ToastRegion />
+            <crate::components::embed::EmbedBridge carried />
         </div>
     }
     .into_any()

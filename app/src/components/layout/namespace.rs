@@ -41,24 +41,21 @@ fn remember(user: &str, namespace: &str) {
     let _ = (storage_key(user), namespace);
 }
 
-#[component]
-pub fn NamespaceSelector(
-    session: SessionResource,
-    workspaces: WorkspacesResource,
-) -> impl IntoView {
+fn user_of(session: SessionResource) -> String {
+    session
+        .get()
+        .and_then(Result::ok)
+        .map(|session| session.user)
+        .unwrap_or_default()
+}
+
+/// With no `?ns=` yet, opens the remembered namespace (if still theirs) or their first one.
+/// Runs with or without the selector on screen (embedded pages have none).
+pub fn choose_default_namespace(session: SessionResource, workspaces: WorkspacesResource) {
     let links = use_links();
     let location = use_location();
-    let navigate = use_navigate();
-    let user = move || {
-        session
-            .get()
-            .and_then(Result::ok)
-            .map(|session| session.user)
-            .unwrap_or_default()
-    };
-
-    // With no ?ns= yet, open the remembered namespace (if still theirs) or their first one.
-    let choose = navigate.clone();
+    let choose = use_navigate();
+    let user = move || user_of(session);
     Effect::new(move |_| {
         let Some(Ok(workspaces)) = workspaces.get() else {
             return;
@@ -81,6 +78,17 @@ pub fn NamespaceSelector(
             },
         );
     });
+}
+
+#[component]
+pub fn NamespaceSelector(
+    session: SessionResource,
+    workspaces: WorkspacesResource,
+) -> impl IntoView {
+    let links = use_links();
+    let location = use_location();
+    let navigate = use_navigate();
+    let user = move || user_of(session);
 
     let on_change = move |event: leptos::ev::Event| {
         let namespace = event_target_value(&event);

@@ -1,4 +1,6 @@
 use crate::components::icon::{Icon, IconKind};
+use crate::domain::embed::navigation_href;
+use crate::domain::nav::LinkContext;
 use crate::model::MenuLink;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -68,7 +70,7 @@ pub fn Sidebar(nav_open: RwSignal<bool>) -> AnyView {
                         <div class="sidebar__group" data-testid="sidebar-apps">
                             <h2 class="sidebar__heading">"More apps"</h2>
                             <ul class="sidebar__list">
-                                {extra.into_iter().map(menu_entry).collect_view()}
+                                {extra.into_iter().map(|link| menu_entry(link, carried)).collect_view()}
                             </ul>
                         </div>
                     })
@@ -93,12 +95,26 @@ pub fn Sidebar(nav_open: RwSignal<bool>) -> AnyView {
 
 /// A configured menu entry: an upstream app served by the same gateway (Volumes,
 /// TensorBoards…), or a section of them. Text only: the config's strings are never markup.
-fn menu_entry(link: MenuLink) -> AnyView {
+/// Apps marked `iframe: true` open inside kfdash, under `/_/`.
+fn menu_entry(link: MenuLink, carried: Memo<LinkContext>) -> AnyView {
     if link.kind == "section" {
         return view! {
             <li class="sidebar__section">
                 <span class="sidebar__section-title">{link.text}</span>
-                <ul class="sidebar__list">{link.items.into_iter().map(menu_entry).collect_view()}</ul>
+                <ul class="sidebar__list">
+                    {link.items.into_iter().map(|item| menu_entry(item, carried)).collect_view()}
+                </ul>
+            </li>
+        }
+        .into_any();
+    }
+    if let Some(route) = crate::domain::links::hosted_route(&link) {
+        return view! {
+            <li>
+                <A href=move || navigation_href(&carried.read(), &route) attr:class="sidebar__link">
+                    <Icon kind=IconKind::Cube />
+                    <span>{link.text}</span>
+                </A>
             </li>
         }
         .into_any();
