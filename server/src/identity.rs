@@ -45,6 +45,14 @@ fn plausible_name(name: &str) -> bool {
         && !name.chars().any(|c| c.is_control() || c.is_whitespace())
 }
 
+/// Kubernetes reserves `system:` names for itself (`system:masters` is every permission,
+/// `system:serviceaccount:…` a pod's identity). A proxy's header names people and their
+/// teams: a reserved name there is refused for a user and dropped for a group, so no identity
+/// provider's group can make kfdash impersonate the cluster's own identities.
+fn reserved_name(name: &str) -> bool {
+    name.to_ascii_lowercase().starts_with("system:")
+}
+
 impl Identity {
     pub fn new(auth: &Auth, base_path: &str) -> Result<Self, String> {
         let verifier = match auth {
@@ -98,14 +106,14 @@ impl Identity {
             } => {
                 let user = text(user_header)
                     .and_then(|value| value.trim().strip_prefix(prefix.as_str()))
-                    .filter(|user| plausible_name(user))
+                    .filter(|user| plausible_name(user) && !reserved_name(user))
                     .ok_or_else(|| Rejection::Header(user_header.clone()))?;
                 let groups = text(groups_header)
                     .map(|value| {
                         value
                             .split(',')
                             .map(str::trim)
-                            .filter(|group| plausible_name(group))
+                            .filter(|group| plausible_name(group) && !reserved_name(group))
                             .take(MAX_GROUPS)
                             .map(str::to_owned)
                             .collect()

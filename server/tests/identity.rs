@@ -589,6 +589,27 @@ async fn header_mode_reads_the_configured_header_and_prefix() {
 }
 
 #[tokio::test]
+async fn header_mode_refuses_the_clusters_reserved_identities() {
+    let (app, _dir, _sandbox, _turn) = router(&["--auth", "header"]).await;
+    for user in ["system:admin", "system:serviceaccount:kubeflow:kfdash", "SYSTEM:admin"] {
+        let (status, _, _) = send(&app, session_request(&[("kubeflow-userid", user)])).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{user} was accepted");
+    }
+    // A group named like the cluster's own is dropped: the user is no cluster admin.
+    let workspaces = |groups: &'static str| {
+        let mut request = session_request(&[
+            ("kubeflow-userid", "bob@example.com"),
+            ("kubeflow-groups", groups),
+        ]);
+        *request.uri_mut() = "/api/workspaces".parse().unwrap();
+        request
+    };
+    let (status, _, body) = send(&app, workspaces("ml-team,system:masters")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains(r#""cluster_admin":false"#), "{body}");
+}
+
+#[tokio::test]
 async fn mutating_server_functions_refuse_cross_site_requests() {
     let (app, _dir, _sandbox, _turn) = router(&[]).await;
     let (status, _, body) = send(&app, session_request(&[])).await;
