@@ -42,6 +42,12 @@ if [ "$purpose" = run ] || [ "$purpose" = size ]; then
 fi
 
 if [ "$purpose" = test ]; then
+  # The manifest and kubectl tests run the real client; it comes with the machine image (Google
+  # Cloud CLI), and Debian's kubernetes-client is too old (1.20) for kustomize v5 overlays.
+  if ! kubectl version --client >/dev/null 2>&1; then
+    echo "setup: kubectl (1.27 or newer) is needed for the tests; install the Google Cloud CLI's kubectl component" >&2
+    exit 1
+  fi
   if [ ! -x /usr/bin/chromium ]; then
     say "installing Debian's Chromium"
     export DEBIAN_FRONTEND=noninteractive
