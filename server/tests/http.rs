@@ -300,6 +300,47 @@ async fn static_assets_are_served_and_traversal_is_not() {
 }
 
 #[tokio::test]
+async fn the_dashboard_library_is_served_at_the_root_and_under_the_prefix_without_identity() {
+    let site = site().await;
+    // Header auth: a request with no user header is refused everywhere else.
+    let app = app(&site, &["--base-path", "/kubeflow", "--auth", "header"]);
+    for path in ["/dashboard_lib.bundle.js", "/kubeflow/dashboard_lib.bundle.js"] {
+        let (response, body) =
+            send(&app, Request::get(path).body(Body::empty()).unwrap()).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert!(
+            header_of(&response, "content-type").starts_with("text/javascript"),
+            "{path}"
+        );
+        assert!(body.contains("CentralDashboardEventHandler"), "{path}");
+        assert!(body.contains("iframe-connected"), "{path}");
+    }
+    let (response, _) = get_page(&app, "/kubeflow/notebooks").await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn embed_origins_reach_the_browser_and_frame_ancestors_the_policy() {
+    let site = site().await;
+    let app = app(
+        &site,
+        &[
+            "--embed-origins",
+            "https://portal.example.com",
+            "--frame-ancestors",
+            "'self' https://portal.example.com",
+        ],
+    );
+    let (response, body) = get_page(&app, "/?embed=1").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_secure_html(&response, "'self' https://portal.example.com");
+    assert!(
+        body.contains(r#"name="kfdash-embed-origins" content="https://portal.example.com""#),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn base_path_serves_pages_assets_and_functions_under_the_prefix() {
     let site = site().await;
     for flag in ["/kubeflow", "/kubeflow/"] {
