@@ -9,6 +9,7 @@ pub mod notebook_edit;
 pub mod notebook_index;
 pub mod notebook_list;
 pub mod notebook_status;
+pub mod pipeline;
 pub mod quantity;
 pub mod spawner;
 pub mod theme;

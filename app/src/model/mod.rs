@@ -5,6 +5,7 @@ mod activity;
 mod error;
 mod links;
 mod notebook;
+pub mod pipeline;
 mod session;
 mod tenancy;
 
