@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod embed;
+pub mod layout;
 pub mod links;
 pub mod names;
 pub mod nav;
