@@ -445,7 +445,7 @@ async fn other_tenants_namespaces_are_refused() {
         .header("sec-fetch-site", "same-origin")
         .header("x-kfdash-csrf", "1")
         .header("kubeflow-userid", "admin@example.com")
-        .header("kubeflow-groups", "system:masters")
+        .header("kubeflow-groups", "platform-admins")
         .body(Body::from("namespace=*"))
         .unwrap();
     let (status, rows) = answer(&dashboard, request).await;

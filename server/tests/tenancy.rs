@@ -73,7 +73,7 @@ async fn each_user_sees_exactly_their_namespaces() {
         (LEAD, "", &[("team-ml", "owner")], false),
         (OTHER, "", &[(OTHER_NS, "owner")], false),
         (STRANGER, "", &[], false),
-        ("admin@example.com", "system:masters", &[], true),
+        ("admin@example.com", "platform-admins", &[], true),
     ];
     for &(user, groups, expected, admin) in cases {
         let (status, workspaces) = call(&dashboard, user, groups, "workspaces", &[]).await;
@@ -121,7 +121,7 @@ async fn contributors_are_managed_by_owners_only() {
         assert_eq!(status, StatusCode::FORBIDDEN, "{user} on {ns}: {error}");
         assert_eq!(error["kind"], "forbidden");
     }
-    let (status, _) = list("admin@example.com", "system:masters", "team-ml").await;
+    let (status, _) = list("admin@example.com", "platform-admins", "team-ml").await;
     assert_eq!(
         status,
         StatusCode::OK,

@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod controllers;
 pub mod discovery;
+pub mod kfp;
 pub mod persist;
 pub mod rbac;
 pub mod registry;
@@ -194,6 +195,11 @@ impl Sandbox {
 
     pub fn store(&self) -> &Arc<Store> {
         self.api.store()
+    }
+
+    /// The emulated KFP REST API (v2beta1) over the sandbox's objects, for `--kfp-url`.
+    pub fn kfp_router(&self) -> axum::Router {
+        kfp::router(self.store().clone())
     }
 
     /// A client with the dashboard's own identity.

@@ -80,6 +80,9 @@ const fn short(mut resource: ResourceType, names: &'static [&'static str]) -> Re
     resource
 }
 
+/// The group of the sandbox's internal kinds.
+pub const SANDBOX_GROUP: &str = "sandbox.kfdash.io";
+
 /// Every kind the sandbox knows. Kubeflow's CRDs are served at the versions its controllers use.
 pub static RESOURCES: &[ResourceType] = &[
     short(
@@ -285,6 +288,40 @@ pub static RESOURCES: &[ResourceType] = &[
         "PipelineVersion",
         "pipelineversions",
         "pipelineversion",
+        true,
+    )),
+    // The emulated KFP API's own records (kfp/): internal kinds, not Kubeflow's. Pipelines
+    // and their versions are cluster-scoped because shared pipelines have no namespace.
+    kind(
+        SANDBOX_GROUP,
+        "v1alpha1",
+        "KfpPipeline",
+        "kfppipelines",
+        "kfppipeline",
+        false,
+    ),
+    kind(
+        SANDBOX_GROUP,
+        "v1alpha1",
+        "KfpPipelineVersion",
+        "kfppipelineversions",
+        "kfppipelineversion",
+        false,
+    ),
+    kind(
+        SANDBOX_GROUP,
+        "v1alpha1",
+        "KfpExperiment",
+        "kfpexperiments",
+        "kfpexperiment",
+        true,
+    ),
+    with_status(kind(
+        SANDBOX_GROUP,
+        "v1alpha1",
+        "KfpRun",
+        "kfpruns",
+        "kfprun",
         true,
     )),
     kind(

@@ -1,8 +1,10 @@
 //! What a fresh sandbox holds: Kubeflow's RBAC roles, the dashboard's own permissions, and demo
 //! data for the dev user: their profile, a team workspace they contribute to, and another
-//! user's namespace they cannot see, with notebooks in different states.
+//! user's namespace they cannot see, with notebooks in different states, and pipelines from
+//! KFP's samples with a succeeded, a failed and a running run.
 
-use super::controllers::{self, resource};
+use super::controllers::{self, argo, resource};
+use super::kfp;
 use super::store::{Store, WriteOptions};
 use app::backend::contributors::binding_name;
 use app::backend::tenancy::suggested_namespace;
@@ -10,6 +12,11 @@ use app::model::ContributorRole;
 use serde_json::{Value, json};
 
 const KUBEFLOW_RBAC: &str = "rbac.authorization.kubeflow.org";
+/// The group KFP's API server authorizes its own resources in.
+const KFP_API: &str = kfp::RBAC_GROUP;
+
+/// The group the sandbox makes cluster admins (bound to `cluster-admin`).
+pub const PLATFORM_ADMINS: &str = "platform-admins";
 
 fn create(store: &Store, group: &str, version: &str, plural: &str, namespace: &str, object: Value) {
     let kind = resource(group, version, plural);
@@ -88,7 +95,7 @@ fn roles(store: &Store) {
         Some("aggregate-to-kubeflow-view"),
         json!([]),
     );
-    let kinds: [(&str, &str, &[&str]); 6] = [
+    let kinds: [(&str, &str, &[&str]); 5] = [
         (
             "kubernetes",
             "",
@@ -118,7 +125,6 @@ fn roles(store: &Store) {
                 "suggestions",
             ],
         ),
-        ("pipelines", "argoproj.io", &["workflows"]),
         (
             "pipelines-crd",
             "pipelines.kubeflow.org",
@@ -149,6 +155,31 @@ fn roles(store: &Store) {
             ]),
         );
     }
+    // Kubeflow Pipelines: its workflows, and what its API server asks SubjectAccessReviews about,
+    // as upstream's aggregate-to-kubeflow-pipelines-view/edit grant them.
+    cluster_role(
+        store,
+        "kubeflow-pipelines-view",
+        aggregate_to("kubeflow-view"),
+        None,
+        json!([
+            { "apiGroups": ["argoproj.io"], "resources": ["workflows"], "verbs": READ },
+            { "apiGroups": [KFP_API], "resources": ["pipelines", "pipelines/versions", "experiments", "runs", "jobs"], "verbs": ["get", "list"] },
+        ]),
+    );
+    cluster_role(
+        store,
+        "kubeflow-pipelines-edit",
+        aggregate_to("kubeflow-edit"),
+        None,
+        json!([
+            { "apiGroups": ["argoproj.io"], "resources": ["workflows"], "verbs": WRITE.iter().chain(READ.iter()).collect::<Vec<_>>() },
+            { "apiGroups": [KFP_API], "resources": ["pipelines", "pipelines/versions"], "verbs": ["create", "delete", "update"] },
+            { "apiGroups": [KFP_API], "resources": ["experiments"], "verbs": ["archive", "create", "delete", "unarchive"] },
+            { "apiGroups": [KFP_API], "resources": ["runs"], "verbs": ["archive", "create", "delete", "retry", "terminate", "unarchive"] },
+            { "apiGroups": [KFP_API], "resources": ["jobs"], "verbs": ["create", "delete", "disable", "enable"] },
+        ]),
+    );
     // Owners manage who else works in their namespace.
     cluster_role(
         store,
@@ -177,6 +208,24 @@ fn roles(store: &Store) {
         "kfdash-authenticated",
         "kfdash-authenticated",
         json!({ "apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "system:authenticated" }),
+    );
+    // Cluster admins, as a real cluster grants them: Kubernetes' own cluster-admin role, bound to
+    // a group an identity provider sends (kfdash never passes on `system:` groups from a header).
+    cluster_role(
+        store,
+        "cluster-admin",
+        json!({}),
+        None,
+        json!([
+            { "apiGroups": ["*"], "resources": ["*"], "verbs": ["*"] },
+            { "nonResourceURLs": ["*"], "verbs": ["*"] },
+        ]),
+    );
+    cluster_role_binding(
+        store,
+        "platform-admins",
+        "cluster-admin",
+        json!({ "apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": PLATFORM_ADMINS }),
     );
     // The dashboard: impersonate users, find which namespaces they belong to, manage
     // contributors. Exactly what deploy/ will grant on a real cluster.
@@ -464,6 +513,7 @@ pub fn seed(store: &Store, dev_user: &str) {
             }),
         );
     }
+    pipelines(store, &own, &["team-ml", &suggested_namespace(stranger)]);
     pod_default(
         store,
         &own,
@@ -473,4 +523,128 @@ pub fn seed(store: &Store, dev_user: &str) {
             "tolerations": [{ "key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule" }],
         }),
     );
+}
+
+/// KFP's sample pipelines, as the dashboard's demo uploads them: (file, contents, shared).
+const SEED_PIPELINES: [(&str, &[u8], bool); 4] = [
+    (
+        "hello_world.yaml",
+        include_bytes!("seed/pipelines/hello_world.yaml"),
+        true,
+    ),
+    (
+        "pipeline_with_condition.yaml",
+        include_bytes!("seed/pipelines/pipeline_with_condition.yaml"),
+        true,
+    ),
+    (
+        "parallel_for_after_dependency.yaml",
+        include_bytes!("seed/pipelines/parallel_for_after_dependency.yaml"),
+        true,
+    ),
+    (
+        "pipeline_in_pipeline_complex.yaml",
+        include_bytes!("seed/pipelines/pipeline_in_pipeline_complex.yaml"),
+        false,
+    ),
+];
+
+/// Uploads the sample pipelines (shared, and one in the dev user's namespace), a "Default"
+/// experiment per profile, and runs in the dev user's: one that succeeded and one that failed
+/// an hour or two ago, and one the Argo controller runs once the sandbox starts.
+fn pipelines(store: &Store, own: &str, others: &[&str]) {
+    let mut uploaded = Vec::new();
+    for (file, bytes, shared) in SEED_PIPELINES {
+        let namespace = if shared { "" } else { own };
+        let name = file.trim_end_matches(".yaml");
+        let stored = kfp::read_pipeline_file(file, bytes)
+            .map_err(kfp::KfpError::invalid)
+            .and_then(|parsed| {
+                let description = parsed.graph.description.clone().unwrap_or_default();
+                let pipeline = kfp::store_pipeline(store, namespace, name, name, &description)?;
+                let version =
+                    kfp::store_version(store, &pipeline, name, name, &description, &parsed)?;
+                Ok((pipeline, version))
+            });
+        match stored {
+            Ok(stored) => uploaded.push(stored),
+            Err(error) => {
+                tracing::warn!(file, message = %error.message, "a seed pipeline was not stored")
+            }
+        }
+    }
+    let mut default_experiment = None;
+    for namespace in std::iter::once(own).chain(others.iter().copied()) {
+        match kfp::store_experiment(
+            store,
+            namespace,
+            "Default",
+            "All runs created without specifying an experiment are grouped here.",
+        ) {
+            Ok(experiment) if namespace == own => default_experiment = Some(experiment),
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(namespace, message = %error.message, "a seed experiment was not stored")
+            }
+        }
+    }
+    let (Some(experiment), [_, condition, parallel_for, nested]) =
+        (default_experiment, uploaded.as_slice())
+    else {
+        return;
+    };
+    let now = jiff::Timestamp::now();
+    let ago = |minutes: i64| {
+        now.checked_sub(jiff::SignedDuration::from_mins(minutes))
+            .unwrap_or(now)
+    };
+    let runs = [
+        (
+            "Coin flip",
+            condition,
+            serde_json::Map::new(),
+            Some(ago(125)),
+        ),
+        (
+            "Fan-out after a loop",
+            parallel_for,
+            json!({ argo::FAIL_STEP_PARAMETER: "print-op-2" })
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+            Some(ago(62)),
+        ),
+        (
+            "Nested loops and conditions",
+            nested,
+            serde_json::Map::new(),
+            None,
+        ),
+    ];
+    let format = |at: jiff::Timestamp| at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    for (display_name, (pipeline, version), parameters, finished_since) in runs {
+        let request = kfp::RunRequest {
+            display_name,
+            description: "",
+            experiment: &experiment,
+            pipeline,
+            version,
+            parameters,
+            created_at: finished_since.map(format),
+        };
+        match kfp::start_run(store, &request) {
+            Ok(run) => {
+                if let Some(start) = finished_since {
+                    let workflow = run
+                        .pointer("/spec/workflowName")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    argo::run_to_end(store, own, workflow, start, 3);
+                }
+            }
+            Err(error) => {
+                tracing::warn!(display_name, message = %error.message, "a seed run was not started")
+            }
+        }
+    }
 }

@@ -11,13 +11,25 @@
 //!   notebook is stopped, nor while a ResourceQuota refuses it.
 //! - ResourceQuota → admission of the notebooks' pods and `status.used`, as the API server's
 //!   quota admission and the quota controller keep them.
-//! - Argo Workflow and Katib Experiment reconcilers join here, in the same style.
+//! - Argo Workflow → its steps' nodes and pods, advancing one pace at a time.
+//! - Katib Experiment reconcilers join here, in the same style.
 
+pub(crate) mod argo;
 mod notebook;
 mod profile;
 mod quota;
 
-pub use notebook::pod_log;
+/// The log of a simulated pod: a workflow step's, or a notebook server's.
+pub fn pod_log(pod: &Value) -> String {
+    if pod
+        .pointer("/metadata/labels/workflows.argoproj.io~1workflow")
+        .is_some()
+    {
+        argo::pod_log(pod)
+    } else {
+        notebook::pod_log(pod)
+    }
+}
 
 use super::registry::{self, ResourceType};
 use super::store::{self, Part, Store, WriteOptions};
@@ -172,6 +184,18 @@ impl Controllers {
         for namespace in namespaces {
             quota::count_usage(&self.store, &namespace);
         }
+        for workflow in self
+            .store
+            .list(argo::workflows(), None, &|_| true, None, None)
+            .items
+        {
+            let namespace = store::meta_str(&workflow, "namespace").unwrap_or_default();
+            argo::reconcile(
+                self,
+                namespace,
+                store::meta_str(&workflow, "name").unwrap_or_default(),
+            );
+        }
     }
 
     /// Every notebook of a namespace: what a quota refused may fit now.
@@ -201,6 +225,7 @@ impl Controllers {
         match (event.resource.group, event.resource.plural) {
             ("kubeflow.org", "profiles") => profile::reconcile(&self.store, name),
             ("kubeflow.org", "notebooks") => notebook::reconcile(self, namespace, name),
+            ("argoproj.io", "workflows") => argo::reconcile(self, namespace, name),
             ("", "pods") => {
                 if let Some(notebook) = event
                     .object
