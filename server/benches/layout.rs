@@ -1,6 +1,8 @@
-//! The pipeline graph layout at scale: generated pipeline-like DAGs of 100, 1,000 and 5,000
-//! tasks (fan-in, fan-out, one edge in ten skipping layers), laid out top to bottom. Prints
-//! median times; run with `cargo bench -p server --bench layout`.
+//! Pipeline graphs at scale, two ways. First the layout alone, on generated pipeline-like DAGs
+//! of 100, 1,000 and 5,000 tasks (fan-in, fan-out, one edge in ten skipping layers). Then the
+//! whole path from a file to a drawing: a generated KFP v2 YAML file of that many tasks parsed,
+//! built into a graph, its groups opened and laid out (what the upload preview and the
+//! pipeline page do). Prints median times; run with `cargo bench -p server --bench layout`.
 
 use app::domain::layout::{Direction, LayoutInput, LayoutNode, layout};
 use std::time::{Duration, Instant};
@@ -68,6 +70,40 @@ fn summary(mut samples: Vec<Duration>) -> String {
 }
 
 fn main() {
+    layout_alone();
+    file_to_drawing();
+}
+
+fn file_to_drawing() {
+    use app::domain::graph_drawing::draw;
+    use app::domain::pipeline::{is_group, parse_pipeline_file, synthetic};
+    for (tasks, rounds) in [(100, 100), (1_000, 15), (5_000, 5)] {
+        let yaml = synthetic::v2_pipeline_yaml(tasks);
+        let mut parse = Vec::with_capacity(rounds);
+        let mut total = Vec::with_capacity(rounds);
+        let mut shown = 0;
+        for _ in 0..rounds {
+            let started = Instant::now();
+            let graph = parse_pipeline_file("synthetic.yaml", yaml.as_bytes()).expect("parses");
+            parse.push(started.elapsed());
+            let open = (graph.nodes.iter())
+                .filter(|node| is_group(&node.kind))
+                .map(|node| node.id.clone())
+                .collect();
+            let drawing = std::hint::black_box(draw(&graph, &open));
+            total.push(started.elapsed());
+            shown = drawing.nodes.len();
+        }
+        println!(
+            "file → drawing {tasks:>5} tasks ({} KiB of YAML, {shown} nodes drawn): parse+build {}; parse+build+layout {}",
+            yaml.len() / 1024,
+            summary(parse),
+            summary(total)
+        );
+    }
+}
+
+fn layout_alone() {
     for (tasks, rounds) in [(100, 200), (1_000, 30), (5_000, 7)] {
         let input = pipeline(tasks, 42);
         let mut samples = Vec::with_capacity(rounds);

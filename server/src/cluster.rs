@@ -18,6 +18,12 @@ impl Cluster for SandboxCluster {
     fn as_dashboard(&self) -> kube::Client {
         self.0.dashboard_client()
     }
+
+    fn kfp(&self) -> Option<std::sync::Arc<dyn app::backend::kfp::KfpTransport>> {
+        Some(std::sync::Arc::new(crate::kfp::RouterKfp(
+            self.0.kfp_router(),
+        )))
+    }
 }
 
 /// A real cluster. Impersonating clients are made from the dashboard's own configuration with

@@ -106,6 +106,23 @@ pub struct Cli {
     #[arg(long, env = "KFDASH_EMBED_ORIGINS", value_delimiter = ' ')]
     pub embed_origins: Vec<String>,
 
+    /// Kubeflow Pipelines' API (ml-pipeline). Default: the sandbox's own with the sandbox, else
+    /// the in-cluster service of a standard install, http://ml-pipeline.kubeflow.svc.cluster.local:8888.
+    #[arg(long, env = "KFDASH_KFP_URL")]
+    pub kfp_url: Option<String>,
+
+    /// The header that tells KFP who calls (its KUBEFLOW_USERID_HEADER).
+    #[arg(
+        long,
+        env = "KFDASH_KFP_USERID_HEADER",
+        default_value = "kubeflow-userid"
+    )]
+    pub kfp_userid_header: String,
+
+    /// A prefix KFP expects before the user's email (its KUBEFLOW_USERID_PREFIX).
+    #[arg(long, env = "KFDASH_KFP_USERID_PREFIX", default_value = "")]
+    pub kfp_userid_prefix: String,
+
     /// Log lines as human-readable text or as JSON objects.
     #[arg(long, env = "KFDASH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -181,6 +198,10 @@ pub struct Settings {
     pub auth: Auth,
     pub frame_ancestors: Vec<String>,
     pub embed_origins: Vec<String>,
+    /// Explicit `--kfp-url`; None: the cluster's own KFP (sandbox) or the in-cluster default.
+    pub kfp_url: Option<String>,
+    pub kfp_userid_header: String,
+    pub kfp_userid_prefix: String,
     pub log_format: LogFormat,
     pub site_root: PathBuf,
     pub data_dir: PathBuf,
@@ -273,6 +294,16 @@ impl Cli {
             auth,
             frame_ancestors: frame_ancestors(self.frame_ancestors)?,
             embed_origins: embed_origins(self.embed_origins)?,
+            kfp_url: self.kfp_url.filter(|url| !url.trim().is_empty()),
+            kfp_userid_header: http::HeaderName::from_bytes(self.kfp_userid_header.as_bytes())
+                .map_err(|_| {
+                    ConfigError::Invalid(
+                        "--kfp-userid-header",
+                        format!("{:?} is not an HTTP header name", self.kfp_userid_header),
+                    )
+                })?
+                .to_string(),
+            kfp_userid_prefix: self.kfp_userid_prefix,
             log_format: self.log_format,
             site_root: self.site_root,
             data_dir: self.data_dir,

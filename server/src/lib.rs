@@ -5,8 +5,10 @@
 pub mod cluster;
 pub mod config;
 pub mod identity;
+pub mod kfp;
 pub mod observability;
 pub mod router;
 pub mod sandbox;
 pub mod security;
+pub mod uploads;
 pub mod watch;

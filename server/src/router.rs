@@ -69,6 +69,16 @@ pub fn build(
                 settings.spawner.clone(),
             )),
             embed_origins: settings.embed_origins.clone().into(),
+            kfp: app::backend::kfp::Kfp {
+                transport: match (&settings.kfp_url, cluster.kfp()) {
+                    (None, Some(own)) => own,
+                    (url, _) => Arc::new(crate::kfp::HttpKfp::new(
+                        url.as_deref().unwrap_or(crate::kfp::DEFAULT_URL),
+                    )?),
+                },
+                user_header: settings.kfp_userid_header.clone(),
+                user_prefix: settings.kfp_userid_prefix.clone(),
+            },
         },
         site_root: Arc::new(settings.site_root.clone()),
         cluster,
@@ -83,6 +93,7 @@ pub fn build(
             &format!("{base}/api/watch/notebooks"),
             get(crate::watch::notebooks),
         )
+        .route(&format!("{base}/api/watch/runs"), get(crate::watch::runs))
         .route(&format!("{base}/api/{{*fn_name}}"), any(server_functions))
         .fallback(fallback)
         // By path, not by route: leptos_axum also registers every server function at its own
@@ -92,10 +103,25 @@ pub fn build(
             guard_server_functions,
         ))
         // Server functions take forms and small JSON documents; anything bigger is refused
-        // (413) before it is read into memory.
+        // (413) before it is read into memory. Pipeline files are the one exception.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             MAX_REQUEST_BYTES,
         ))
+        .merge(
+            Router::new()
+                .route(
+                    &format!("{base}/api/pipelines/upload"),
+                    axum::routing::post(crate::uploads::pipeline),
+                )
+                .layer(axum::extract::DefaultBodyLimit::disable())
+                .layer(tower_http::limit::RequestBodyLimitLayer::new(
+                    crate::uploads::MAX_UPLOAD_BYTES,
+                ))
+                .layer(middleware::from_fn_with_state(
+                    ApiPrefix(format!("{base}/api/").into()),
+                    guard_server_functions,
+                )),
+        )
         .layer(middleware::from_fn_with_state(
             identity::Identity::new(&settings.auth, base)?,
             identity::attach,

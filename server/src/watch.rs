@@ -234,3 +234,129 @@ async fn follow(
         }
     }
 }
+
+#[derive(serde::Deserialize)]
+pub struct RunWatchQuery {
+    ns: String,
+    run: String,
+}
+
+/// What the run page hears: the run's graph each time its workflow changes.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RunGraphUpdate {
+    /// None while the run has no workflow yet, or once it is gone.
+    pub graph: Option<app::model::pipeline::PipelineGraph>,
+    /// The workflow's phase (`Running`, `Succeeded`…), if any.
+    pub phase: Option<String>,
+}
+
+/// `GET {base}/api/watch/runs?ns=<namespace>&run=<run id>`: the run's graph, live. A watch on
+/// the run's workflow (label `pipeline/runid`) as the user; every change is sent whole, which
+/// for a run's node status is a few KiB and keeps the page free of merge logic.
+pub async fn runs(
+    State(state): State<AppState>,
+    Extension(user): Extension<SignedInUser>,
+    Query(query): Query<RunWatchQuery>,
+) -> Response {
+    let namespace = match Scope::parse(&query.ns).and_then(|scope| scope.one("A run")) {
+        Ok(namespace) => namespace,
+        Err(error) => return refuse(error),
+    };
+    if let Err(error) = app::backend::kfp::check_id("run", &query.run) {
+        return refuse(error);
+    }
+    let client = match state.cluster.as_user(&user) {
+        Ok(client) => client,
+        Err(error) => return refuse(error),
+    };
+    let api = kube::Api::<DynamicObject>::namespaced_with(
+        client,
+        &namespace,
+        &app::backend::pipelines::workflows(),
+    );
+    let selector = format!("{}={}", app::backend::pipelines::RUN_ID_LABEL, query.run);
+    if let Err(error) = api
+        .list(&ListParams::default().labels(&selector).limit(1))
+        .await
+    {
+        return refuse(error.into());
+    }
+    let (sender, receiver) = tokio::sync::mpsc::channel::<RunGraphUpdate>(16);
+    tokio::spawn(follow_run(api, selector, sender));
+    let events = ReceiverStream::new(receiver).map(|update| {
+        Ok::<_, Infallible>(
+            Event::default()
+                .json_data(&update)
+                .unwrap_or_else(|_| Event::default().comment("unencodable update")),
+        )
+    });
+    let mut response = Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response();
+    response
+        .headers_mut()
+        .insert("x-accel-buffering", http::HeaderValue::from_static("no"));
+    response
+}
+
+fn run_update(object: Option<DynamicObject>) -> RunGraphUpdate {
+    let Some(object) = object else {
+        return RunGraphUpdate {
+            graph: None,
+            phase: None,
+        };
+    };
+    let workflow = value(object);
+    let phase = workflow
+        .pointer("/status/phase")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let graph = match app::backend::pipelines::workflow_graph(&workflow) {
+        Ok(graph) => graph,
+        Err(error) => {
+            tracing::warn!(%error, "a run's workflow could not be read");
+            None
+        }
+    };
+    RunGraphUpdate { graph, phase }
+}
+
+async fn follow_run(
+    api: kube::Api<DynamicObject>,
+    selector: String,
+    sender: tokio::sync::mpsc::Sender<RunGraphUpdate>,
+) {
+    let mut changes = watcher(api, watcher::Config::default().labels(&selector))
+        .default_backoff()
+        .boxed();
+    let mut listing: Option<DynamicObject> = None;
+    loop {
+        let next = tokio::select! {
+            next = changes.next() => next,
+            _ = sender.closed() => return,
+        };
+        let Some(event) = next else {
+            return;
+        };
+        let update = match event {
+            Ok(watcher::Event::Init) => {
+                listing = None;
+                continue;
+            }
+            Ok(watcher::Event::InitApply(object)) => {
+                listing = Some(object);
+                continue;
+            }
+            Ok(watcher::Event::InitDone) => run_update(listing.take()),
+            Ok(watcher::Event::Apply(object)) => run_update(Some(object)),
+            Ok(watcher::Event::Delete(_)) => run_update(None),
+            Err(error) => {
+                tracing::warn!(%error, "a run watch failed; retrying");
+                continue;
+            }
+        };
+        if sender.send(update).await.is_err() {
+            return;
+        }
+    }
+}

@@ -304,9 +304,11 @@ async fn the_dashboard_library_is_served_at_the_root_and_under_the_prefix_withou
     let site = site().await;
     // Header auth: a request with no user header is refused everywhere else.
     let app = app(&site, &["--base-path", "/kubeflow", "--auth", "header"]);
-    for path in ["/dashboard_lib.bundle.js", "/kubeflow/dashboard_lib.bundle.js"] {
-        let (response, body) =
-            send(&app, Request::get(path).body(Body::empty()).unwrap()).await;
+    for path in [
+        "/dashboard_lib.bundle.js",
+        "/kubeflow/dashboard_lib.bundle.js",
+    ] {
+        let (response, body) = send(&app, Request::get(path).body(Body::empty()).unwrap()).await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         assert!(
             header_of(&response, "content-type").starts_with("text/javascript"),

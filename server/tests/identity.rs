@@ -591,7 +591,11 @@ async fn header_mode_reads_the_configured_header_and_prefix() {
 #[tokio::test]
 async fn header_mode_refuses_the_clusters_reserved_identities() {
     let (app, _dir, _sandbox, _turn) = router(&["--auth", "header"]).await;
-    for user in ["system:admin", "system:serviceaccount:kubeflow:kfdash", "SYSTEM:admin"] {
+    for user in [
+        "system:admin",
+        "system:serviceaccount:kubeflow:kfdash",
+        "SYSTEM:admin",
+    ] {
         let (status, _, _) = send(&app, session_request(&[("kubeflow-userid", user)])).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{user} was accepted");
     }

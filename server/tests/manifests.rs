@@ -1375,11 +1375,36 @@ fn istio_routes_to_kfdash_and_lets_only_the_gateway_in() {
             "deploy/{dir}"
         );
 
-        let policies = of_kind(objects, "AuthorizationPolicy");
-        let [policy] = policies.as_slice() else {
-            panic!("deploy/{dir}: one AuthorizationPolicy");
+        let policies: Vec<Istio<AuthorizationPolicySpec>> = of_kind(objects, "AuthorizationPolicy")
+            .into_iter()
+            .map(|policy| istio(policy).unwrap())
+            .collect();
+        let (own, others): (Vec<_>, Vec<_>) = policies
+            .into_iter()
+            .partition(|policy| selects(&policy.spec.selector.match_labels, &labels));
+        // The other one lets kfdash (and only kfdash) call KFP's API for its users.
+        let [pipelines] = others.as_slice() else {
+            panic!("deploy/{dir}: one AuthorizationPolicy for ml-pipeline");
         };
-        let policy: Istio<AuthorizationPolicySpec> = istio(policy).unwrap();
+        assert_eq!(
+            pipelines.spec.selector.match_labels.get("app").map(String::as_str),
+            Some("ml-pipeline"),
+            "deploy/{dir}"
+        );
+        assert_eq!(pipelines.spec.action, "ALLOW", "deploy/{dir}");
+        let callers: Vec<&str> = (pipelines.spec.rules.iter())
+            .flat_map(|rule| &rule.from)
+            .flat_map(|from| &from.source.principals)
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            callers,
+            [format!("cluster.local/ns/{NAMESPACE}/sa/kfdash").as_str()],
+            "deploy/{dir}: only kfdash's service account is added to ml-pipeline's callers"
+        );
+        let [policy] = own.as_slice() else {
+            panic!("deploy/{dir}: one AuthorizationPolicy for kfdash");
+        };
         assert_eq!(policy.spec.action, "ALLOW", "deploy/{dir}");
         assert!(
             selects(&policy.spec.selector.match_labels, &labels),

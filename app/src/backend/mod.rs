@@ -3,8 +3,10 @@
 
 pub mod activity;
 pub mod contributors;
+pub mod kfp;
 pub mod links;
 pub mod notebooks;
+pub mod pipelines;
 pub mod reloading;
 pub mod tenancy;
 
@@ -19,6 +21,11 @@ pub trait Cluster: Send + Sync + 'static {
     /// A client that impersonates `user`. Never falls back to the dashboard's own identity.
     fn as_user(&self, user: &SignedInUser) -> Result<kube::Client, AppError>;
     fn as_dashboard(&self) -> kube::Client;
+    /// A Kubeflow Pipelines API that comes with the cluster (the sandbox's); None for a real
+    /// cluster, whose ml-pipeline is reached at `--kfp-url`.
+    fn kfp(&self) -> Option<std::sync::Arc<dyn kfp::KfpTransport>> {
+        None
+    }
 }
 
 /// A user whose identity the server's identity layer verified; inserted into every request's
@@ -43,6 +50,8 @@ pub struct ServerContext {
     pub spawner: Arc<notebooks::SpawnerProvider>,
     /// Origins of host pages that may talk to kfdash in a frame (`--embed-origins`).
     pub embed_origins: Arc<[String]>,
+    /// The Kubeflow Pipelines API (`--kfp-url`, or the sandbox's).
+    pub kfp: kfp::Kfp,
 }
 
 /// Name of the private response header through which the shell hands its CSP nonce to the

@@ -3,6 +3,7 @@
 pub mod activity_feed;
 pub mod coming_soon;
 pub mod embed;
+pub mod graph;
 pub mod icon;
 pub mod layout;
 pub mod live;

@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod embed;
+pub mod graph_drawing;
 pub mod layout;
 pub mod links;
 pub mod names;
@@ -12,5 +13,6 @@ pub mod notebook_list;
 pub mod notebook_status;
 pub mod pipeline;
 pub mod quantity;
+pub mod run_params;
 pub mod spawner;
 pub mod theme;

@@ -3,6 +3,7 @@
 
 mod activity;
 mod error;
+pub mod kfp;
 mod links;
 mod notebook;
 pub mod pipeline;
