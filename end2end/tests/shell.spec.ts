@@ -125,8 +125,13 @@ test('under --base-path everything lives below the prefix', async ({ page, conso
   await page.goto(`${PREFIXED_URL}/`);
   await hydrated(page);
   await expect(page.getByTestId('user')).toContainText('user@example.com');
+  // The default namespace is chosen under the prefix, not under the prefix twice.
+  await expect(page).toHaveURL(`${PREFIXED_URL}/?ns=kubeflow-user-example-com`);
   await page.getByTestId('nav-experiments').click();
   await expect(page).toHaveURL(`${PREFIXED_URL}/experiments?ns=kubeflow-user-example-com`);
+  await page.getByTestId('namespace-select').selectOption('team-ml');
+  await expect(page).toHaveURL(`${PREFIXED_URL}/experiments?ns=team-ml`);
+  await page.getByTestId('namespace-select').selectOption('kubeflow-user-example-com');
   await expect(page.getByTestId('page-title')).toHaveText('Experiments (Katib)');
   await page.reload();
   await hydrated(page);

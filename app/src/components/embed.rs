@@ -23,7 +23,7 @@ mod browser {
     use crate::domain::embed::{FrameMessage, HostMessage, navigation_href, parse_host_message};
     use crate::domain::nav::LinkContext;
     use leptos::prelude::*;
-    use leptos_router::hooks::{use_location, use_navigate};
+    use leptos_router::hooks::use_location;
     use std::{cell::Cell, rc::Rc, time::Duration};
     use wasm_bindgen::{JsCast, closure::Closure};
 
@@ -60,7 +60,7 @@ mod browser {
             return;
         }
         let location = use_location();
-        let navigate = use_navigate();
+        let navigate = crate::components::layout::use_href_navigate();
 
         // Host → kfdash.
         let accepted = origins.clone();

@@ -100,7 +100,7 @@ mod browser {
     use leptos::prelude::*;
     use leptos_router::{
         NavigateOptions,
-        hooks::{use_location, use_navigate},
+        hooks::use_location,
     };
     use std::time::Duration;
     use wasm_bindgen::{JsCast, JsValue};
@@ -124,7 +124,7 @@ mod browser {
 
     pub fn sync(frame: NodeRef<leptos::html::Iframe>, carried: Memo<LinkContext>) {
         let location = use_location();
-        let navigate = use_navigate();
+        let navigate = crate::components::layout::use_href_navigate();
         // The app path the frame shows (or was last told to load); none at first.
         let shown = StoredValue::new(String::new());
 

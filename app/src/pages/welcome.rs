@@ -4,13 +4,13 @@ use crate::api::RegisterNamespace;
 use crate::components::layout::{WorkspacesResource, use_links};
 use crate::model::Workspaces;
 use leptos::prelude::*;
-use leptos_router::{NavigateOptions, hooks::use_navigate};
+use leptos_router::NavigateOptions;
 
 #[component]
 pub fn Welcome(workspaces: Workspaces) -> impl IntoView {
     let resource = expect_context::<WorkspacesResource>();
     let links = use_links();
-    let navigate = use_navigate();
+    let navigate = crate::components::layout::use_href_navigate();
     let register = ServerAction::<RegisterNamespace>::new();
     Effect::new(move |_| {
         if let Some(Ok(row)) = register.value().get() {

@@ -30,6 +30,22 @@ pub fn use_links() -> Memo<LinkContext> {
     })
 }
 
+/// Navigates to an href that already carries the base path, as `LinkContext` builds them.
+/// leptos_router's own `use_navigate` would put the base path in front a second time
+/// (`/kubeflow/kubeflow/notebooks`).
+pub fn use_href_navigate() -> impl Fn(&str, leptos_router::NavigateOptions) + Clone {
+    let navigate = leptos_router::hooks::use_navigate();
+    move |href: &str, options: leptos_router::NavigateOptions| {
+        navigate(
+            href,
+            leptos_router::NavigateOptions {
+                resolve: false,
+                ..options
+            },
+        )
+    }
+}
+
 #[component]
 pub fn AppLayout(children: Children) -> AnyView {
     let carried = use_links();

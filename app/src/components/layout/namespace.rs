@@ -6,7 +6,7 @@ use crate::domain::nav::ALL_NAMESPACES;
 use leptos::prelude::*;
 use leptos_router::{
     NavigateOptions,
-    hooks::{use_location, use_navigate},
+    hooks::use_location,
 };
 
 fn storage_key(user: &str) -> String {
@@ -54,7 +54,7 @@ fn user_of(session: SessionResource) -> String {
 pub fn choose_default_namespace(session: SessionResource, workspaces: WorkspacesResource) {
     let links = use_links();
     let location = use_location();
-    let choose = use_navigate();
+    let choose = crate::components::layout::use_href_navigate();
     let user = move || user_of(session);
     Effect::new(move |_| {
         let Some(Ok(workspaces)) = workspaces.get() else {
@@ -87,7 +87,7 @@ pub fn NamespaceSelector(
 ) -> impl IntoView {
     let links = use_links();
     let location = use_location();
-    let navigate = use_navigate();
+    let navigate = crate::components::layout::use_href_navigate();
     let user = move || user_of(session);
 
     let on_change = move |event: leptos::ev::Event| {

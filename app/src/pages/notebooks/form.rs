@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -254,7 +254,7 @@ fn SpawnerForm(
     editing: Option<String>,
 ) -> impl IntoView {
     let links = use_links();
-    let navigate = use_navigate();
+    let navigate = crate::components::layout::use_href_navigate();
     let config = StoredValue::new(data.config.clone());
     let data = StoredValue::new(data);
     let form = RwSignal::new(form);
