@@ -127,8 +127,16 @@ fn is_pipeline_spec(document: &Tree) -> bool {
 }
 
 fn is_argo_workflow(document: &Tree) -> bool {
-    document.text_at("kind").as_deref() == Some("Workflow")
+    let declared = document.text_at("kind").as_deref() == Some("Workflow")
         && document
             .text_at("apiVersion")
-            .is_some_and(|version| version.starts_with("argoproj.io/"))
+            .is_some_and(|version| version.starts_with("argoproj.io/"));
+    // A workflow saved without its type, as Argo's and KFP's UIs export runs: an Argo spec with
+    // an entrypoint and templates, and no kind claiming to be anything else.
+    let spec = document.get("spec");
+    let bare = document.entry("kind").is_none()
+        && document.entry("apiVersion").is_none()
+        && spec.entry("entrypoint").is_some()
+        && spec.entry("templates").is_some();
+    declared || bare
 }
