@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! kfdash's Leptos app, compiled twice: natively with `ssr` for the server, and to WASM with
 //! `hydrate` for the browser. Server-only code lives under `backend` and never reaches WASM.
 

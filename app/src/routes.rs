@@ -3,8 +3,9 @@
 use crate::components::layout::AppLayout;
 use crate::components::toast::provide_toaster;
 use crate::pages::{
-    ActivityPage, ContributorsPage, ExperimentPage, ExperimentsPage, HomePage, HostedAppPage, NewNotebookPage,
-    NotFound, NotebookPage, NotebooksPage, PipelinePage, PipelinesPage, RunPage, RunsPage,
+    ActivityPage, ContributorsPage, ExperimentPage, ExperimentsPage, HomePage, HostedAppPage,
+    NewNotebookPage, NotFound, NotebookPage, NotebooksPage, PipelinePage, PipelinesPage, RunPage,
+    RunsPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
@@ -28,6 +29,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/notebooks/:namespace/:name") view=NotebookPage />
                     <Route path=path!("/pipelines") view=PipelinesPage />
                     <Route path=path!("/pipelines/:id") view=PipelinePage />
+                    <Route path=path!("/pipelines/:id/run") view=crate::pages::CreateRunPage />
                     <Route path=path!("/runs") view=RunsPage />
                     <Route path=path!("/runs/:id") view=RunPage />
                     <Route path=path!("/experiments") view=ExperimentsPage />

@@ -77,8 +77,9 @@ test('?embed=1 hides the chrome and keeps it hidden while navigating', async ({ 
   await page.goto('/?embed=1');
   await hydrated(page);
   await page.getByTestId('tile-pipelines').click();
-  // Embedded, the host portal picks the namespace: none is chosen for it.
-  await expect(page).toHaveURL(/\/pipelines\?embed=1$/);
+  // Embedded there is no selector on screen, so kfdash opens the user's own namespace (the host
+  // hears it as namespace-changed, and may choose another with set-namespace).
+  await expect(page).toHaveURL(/\/pipelines\?ns=kubeflow-user-example-com&embed=1$/);
   await expect(page.getByTestId('sidebar')).toHaveCount(0);
 });
 

@@ -188,18 +188,49 @@ pub async fn run_view(
     })
 }
 
-/// The last lines of a step's log: its pod's `main` container (Argo's), or its only one.
+/// The annotation Argo puts on a step's pod naming its node.
+const NODE_ID_ANNOTATION: &str = "workflows.argoproj.io/node-id";
+
+/// The pod of a step. Argo names it after the node id (`POD_NAMES=v1`), or
+/// `<workflow>-<template>-<hash>` (v2, the default since Argo 3.4); then it is the workflow pod
+/// whose node-id annotation names the node.
+async fn step_pod(pods: &Api<Pod>, node: &str) -> Result<Option<String>, AppError> {
+    match pods.get_opt(node).await? {
+        Some(_) => Ok(Some(node.to_string())),
+        None => {
+            let workflow_pods = pods
+                .list(&ListParams::default().labels("workflows.argoproj.io/workflow"))
+                .await?;
+            Ok(workflow_pods.items.into_iter().find_map(|pod| {
+                let named = pod
+                    .metadata
+                    .annotations
+                    .as_ref()
+                    .and_then(|a| a.get(NODE_ID_ANNOTATION))
+                    .is_some_and(|id| id == node);
+                named.then_some(pod.metadata.name).flatten()
+            }))
+        }
+    }
+}
+
+/// The last lines of a step's log (`node`: the run graph's node id): its pod's `main`
+/// container (Argo's), or its only one. Empty while the pod doesn't exist or hasn't started.
 pub async fn step_log(
     cluster: &dyn Cluster,
     user: &SignedInUser,
     namespace: &str,
-    pod: &str,
+    node: &str,
 ) -> Result<String, AppError> {
     let namespace = Scope::parse(namespace)?.one("A step's log")?;
-    if let Some(why) = crate::domain::names::subdomain_problem(pod) {
+    if let Some(why) = crate::domain::names::subdomain_problem(node) {
         return Err(AppError::invalid("pod", why));
     }
     let pods = Api::<Pod>::namespaced(cluster.as_user(user)?, &namespace);
+    let Some(pod) = step_pod(&pods, node).await? else {
+        return Ok(String::new());
+    };
+    let pod = pod.as_str();
     let params = |container: Option<&str>| LogParams {
         container: container.map(str::to_owned),
         tail_lines: Some(LOG_LINES),

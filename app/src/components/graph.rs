@@ -68,6 +68,15 @@ fn fitted(width: f64, height: f64, frame: Option<(f64, f64)>) -> View {
     }
 }
 
+fn group_ids(graph: &PipelineGraph) -> std::collections::BTreeSet<String> {
+    graph
+        .nodes
+        .iter()
+        .filter(|node| crate::domain::pipeline::is_group(&node.kind))
+        .map(|node| node.id.clone())
+        .collect()
+}
+
 fn phase_class(phase: Option<NodePhase>) -> &'static str {
     match phase {
         None => "static",
@@ -132,15 +141,28 @@ pub fn GraphView(
     testid: Option<String>,
 ) -> impl IntoView {
     let selected = selected.unwrap_or_else(|| RwSignal::new(None));
-    // Groups open by default, reset when another pipeline is shown.
+    // Groups open by default. Another pipeline starts afresh; the same one growing (a run's
+    // new steps) keeps what the user opened and closed, and opens only groups new to it.
     let expanded = RwSignal::new(graph.with_untracked(default_expanded));
-    let shown = StoredValue::new(graph.with_untracked(|g| (g.name.clone(), g.nodes.len())));
+    let shown = StoredValue::new(graph.with_untracked(|g| g.name.clone()));
+    let known_groups = StoredValue::new(graph.with_untracked(group_ids));
+    // The user panned or zoomed: stop fitting the drawing by ourselves.
+    let moved = StoredValue::new(false);
     Effect::new(move |_| {
-        let identity = graph.with(|g| (g.name.clone(), g.nodes.len()));
-        if identity != shown.get_value() {
-            shown.set_value(identity);
-            expanded.set(graph.with_untracked(default_expanded));
+        let (name, groups, open) =
+            graph.with(|g| (g.name.clone(), group_ids(g), default_expanded(g)));
+        if name != shown.get_value() {
+            shown.set_value(name);
+            moved.set_value(false);
+            expanded.set(open);
+        } else {
+            let known = known_groups.get_value();
+            let new: Vec<String> = open.into_iter().filter(|id| !known.contains(id)).collect();
+            if !new.is_empty() {
+                expanded.update(|expanded| expanded.extend(new));
+            }
         }
+        known_groups.set_value(groups);
     });
     let drawing = Memo::new(move |_| graph.with(|g| expanded.with(|open| draw(g, open))));
     let is_run = Memo::new(move |_| graph.with(|g| g.nodes.iter().any(|n| n.run.is_some())));
@@ -158,10 +180,13 @@ pub fn GraphView(
         let (width, height) = drawing.with_untracked(|d| (d.width, d.height));
         view.set(fitted(width, height, frame_size()));
     };
-    // Fit whenever the drawing changes size (another graph, a group opened or closed).
+    // Fit whenever the drawing changes size (another graph, a group opened or closed, a run's
+    // new steps), unless the user has moved the view since.
     Effect::new(move |_| {
         drawing.with(|d| (d.width, d.height));
-        fit();
+        if !moved.get_value() {
+            fit();
+        }
     });
 
     // Drag to pan; a drag that moved is not a click on the node under it.
@@ -194,6 +219,7 @@ pub fn GraphView(
         );
         if dx.abs() + dy.abs() > 3.0 {
             dragged.set_value(true);
+            moved.set_value(true);
         }
         let scale = scale();
         view.set(View {
@@ -221,9 +247,11 @@ pub fn GraphView(
             current.x + fx * current.width,
             current.y + fy * current.height,
         );
+        moved.set_value(true);
         view.set(current.zoomed((event.delta_y() * 0.0015).exp(), cx, cy));
     };
     let zoom_by = move |factor: f64| {
+        moved.set_value(true);
         let current = view.get_untracked();
         view.set(current.zoomed(
             factor,
@@ -318,7 +346,10 @@ pub fn GraphView(
                 </span>
                 <button type="button" class="button button--small" on:click=move |_| zoom_by(0.8) aria-label="Zoom in">"+"</button>
                 <button type="button" class="button button--small" on:click=move |_| zoom_by(1.25) aria-label="Zoom out">"−"</button>
-                <button type="button" class="button button--small" data-testid="graph-fit" on:click=move |_| fit()>"Fit"</button>
+                <button type="button" class="button button--small" data-testid="graph-fit" on:click=move |_| {
+                    moved.set_value(false);
+                    fit();
+                }>"Fit"</button>
             </div>
             <div
                 class="graph__frame"

@@ -6,6 +6,8 @@ mod home;
 mod hosted;
 mod not_found;
 mod notebooks;
+mod pipelines;
+mod runs;
 mod sections;
 mod welcome;
 
@@ -15,6 +17,6 @@ pub use home::HomePage;
 pub use hosted::HostedAppPage;
 pub use not_found::NotFound;
 pub use notebooks::{NewNotebookPage, NotebookPage, NotebooksPage};
-pub use sections::{
-    ExperimentPage, ExperimentsPage, PipelinePage, PipelinesPage, RunPage, RunsPage,
-};
+pub use pipelines::{CreateRunPage, PipelinePage, PipelinesPage};
+pub use runs::{RunPage, RunsPage};
+pub use sections::{ExperimentPage, ExperimentsPage};

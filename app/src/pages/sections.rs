@@ -24,58 +24,6 @@ fn param(name: &'static str) -> Signal<String> {
 }
 
 #[component]
-pub fn PipelinesPage() -> impl IntoView {
-    view! {
-        <PageHeading title=Signal::stored("Pipelines".into()) subtitle="Kubeflow Pipelines in your namespace and shared with everyone." />
-        <ComingSoon
-            icon=IconKind::Pipeline
-            summary="Upload KFP pipelines and see their graphs before you send them."
-            planned=&[
-                "Upload v2 IR YAML, v1 Argo YAML, .zip and .tar.gz archives",
-                "Graphs for pipelines of any size, with sub-DAGs you can open and close",
-                "Versions, and runs started with their parameters",
-            ]
-        />
-    }
-}
-
-#[component]
-pub fn PipelinePage() -> impl IntoView {
-    view! {
-        <PageHeading title=param("id") subtitle="Pipeline" />
-        <ComingSoon
-            icon=IconKind::Pipeline
-            summary="One pipeline: its graph, versions and runs."
-            planned=&["The graph of each version", "Start a run with parameters"]
-        />
-    }
-}
-
-#[component]
-pub fn RunsPage() -> impl IntoView {
-    view! {
-        <PageHeading title=Signal::stored("Runs".into()) subtitle="Pipeline runs, filtered and sorted the way you need." />
-        <ComingSoon
-            icon=IconKind::Run
-            summary="Every pipeline run in your namespace, with its state updating live."
-            planned=&["Filter by state, experiment and name", "Terminate, retry and archive"]
-        />
-    }
-}
-
-#[component]
-pub fn RunPage() -> impl IntoView {
-    view! {
-        <PageHeading title=param("id") subtitle="Run" />
-        <ComingSoon
-            icon=IconKind::Run
-            summary="One run, drawn as a live graph of its steps."
-            planned=&["Step status as it happens", "Logs, inputs and outputs of each step"]
-        />
-    }
-}
-
-#[component]
 pub fn ExperimentsPage() -> impl IntoView {
     view! {
         <PageHeading title=Signal::stored("Experiments (Katib)".into()) subtitle="Hyperparameter tuning and neural architecture search." />
