@@ -144,11 +144,29 @@ const FILES: &[&str] = &[
     "coin.yaml",
     "arguments_parameters.zip",
     "pipeline_plus_component.tar.gz",
+    "mock-coinflip-runtime.json",
+    "mock-retry-runtime.json",
+    "mock-xgboost-small-runtime.json",
 ];
 
 #[tokio::test]
 async fn every_conformance_file_uploads_lists_and_shows_its_graph() {
     let dashboard = dashboard().await;
+    let corpus = std::fs::read_dir(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/pipelines"),
+    )
+    .unwrap()
+    .filter(|entry| {
+        let name = entry.as_ref().unwrap().file_name();
+        let name = name.to_string_lossy();
+        !name.ends_with(".md") && name != "expected_counts.json"
+    })
+    .count();
+    assert_eq!(
+        FILES.len(),
+        corpus,
+        "every pipeline file of the corpus is uploaded"
+    );
     for (at, file) in FILES.iter().enumerate() {
         let name = format!("conformance {at} {file}");
         let (status, body) = upload(

@@ -116,9 +116,13 @@ pub fn read(file_name: &str, bytes: &[u8]) -> Result<PipelineFile, String> {
                 None => pipeline,
             }
         }
+        // A Workflow, or one saved without its type (read by its entrypoint and templates).
         _ => documents
             .into_iter()
-            .find(|d| d.get("kind").and_then(Value::as_str) == Some("Workflow"))
+            .find(|d| match d.get("kind") {
+                Some(kind) => kind.as_str() == Some("Workflow"),
+                None => d.pointer("/spec/templates").is_some(),
+            })
             .unwrap_or_default(),
     };
     Ok(PipelineFile {
