@@ -215,7 +215,10 @@ fn every_corpus_file_gives_its_expected_graph() {
                 workflow["kind"] = json!("Workflow");
                 let graph = parse_pipeline_file(file, workflow.to_string().as_bytes())
                     .unwrap_or_else(|error| panic!("{error}"));
-                assert_eq!(as_is.nodes, graph.nodes, "{file}: typed or not, the same graph");
+                assert_eq!(
+                    as_is.nodes, graph.nodes,
+                    "{file}: typed or not, the same graph"
+                );
                 assert_eq!(
                     graph.nodes.len(),
                     count(&spec["nodes"]),

@@ -1387,7 +1387,12 @@ fn istio_routes_to_kfdash_and_lets_only_the_gateway_in() {
             panic!("deploy/{dir}: one AuthorizationPolicy for ml-pipeline");
         };
         assert_eq!(
-            pipelines.spec.selector.match_labels.get("app").map(String::as_str),
+            pipelines
+                .spec
+                .selector
+                .match_labels
+                .get("app")
+                .map(String::as_str),
             Some("ml-pipeline"),
             "deploy/{dir}"
         );

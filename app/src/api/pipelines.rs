@@ -60,13 +60,7 @@ pub async fn list_runs(query: RunQuery) -> Result<RunList, AppError> {
     let namespace = crate::backend::Scope::parse(&query.namespace)?.one("Runs")?;
     server
         .kfp
-        .runs(
-            &user,
-            &RunQuery {
-                namespace,
-                ..query
-            },
-        )
+        .runs(&user, &RunQuery { namespace, ..query })
         .await
 }
 
@@ -124,10 +118,7 @@ pub async fn get_run(namespace: String, id: String) -> Result<RunView, AppError>
 
 /// Terminates, retries, archives or restores a run.
 #[server(endpoint = "runs/action", client = KfdashClient)]
-pub async fn run_action(
-    id: String,
-    action: crate::model::kfp::RunAction,
-) -> Result<(), AppError> {
+pub async fn run_action(id: String, action: crate::model::kfp::RunAction) -> Result<(), AppError> {
     let (user, server) = crate::backend::caller()?;
     server.kfp.run_action(&user, &id, action).await
 }

@@ -30,8 +30,11 @@ pub fn workflows() -> kube::core::ApiResource {
 pub fn workflow_graph(workflow: &Value) -> Result<Option<PipelineGraph>, AppError> {
     let status = workflow.get("status");
     let has_nodes = status.is_some_and(|s| {
-        s.get("nodes").is_some_and(|n| n.as_object().is_some_and(|n| !n.is_empty()))
-            || s.get("compressedNodes").and_then(Value::as_str).is_some_and(|c| !c.is_empty())
+        s.get("nodes")
+            .is_some_and(|n| n.as_object().is_some_and(|n| !n.is_empty()))
+            || s.get("compressedNodes")
+                .and_then(Value::as_str)
+                .is_some_and(|c| !c.is_empty())
     });
     if !has_nodes {
         return Ok(None);
@@ -174,7 +177,10 @@ pub async fn run_view(
                 Err(error) => format!("the run's workflow can't be read: {error}"),
                 _ => "the run's workflow is gone or keeps its node status elsewhere".into(),
             };
-            match details.as_ref().and_then(|d| task_details_graph(&run.name, d)) {
+            match details
+                .as_ref()
+                .and_then(|d| task_details_graph(&run.name, d))
+            {
                 Some(graph) => (Some(graph), GraphSource::TaskDetails),
                 None => (None, GraphSource::Missing(why)),
             }
@@ -268,7 +274,12 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(graph.nodes.len(), 3);
-        assert!(graph.nodes.iter().all(|n| n.run.as_ref().unwrap().phase == NodePhase::Succeeded));
+        assert!(
+            graph
+                .nodes
+                .iter()
+                .all(|n| n.run.as_ref().unwrap().phase == NodePhase::Succeeded)
+        );
     }
 
     #[test]
@@ -280,10 +291,7 @@ mod tests {
         let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gzip.write_all(nodes.to_string().as_bytes()).unwrap();
         let compressed = base64::engine::general_purpose::STANDARD.encode(gzip.finish().unwrap());
-        workflow["status"]
-            .as_object_mut()
-            .unwrap()
-            .remove("nodes");
+        workflow["status"].as_object_mut().unwrap().remove("nodes");
         workflow["status"]["compressedNodes"] = Value::String(compressed);
         let graph = workflow_graph(&workflow).unwrap().unwrap();
         assert_eq!(graph.nodes.len(), 3);
@@ -314,7 +322,13 @@ mod tests {
         assert_eq!(run.message.as_deref(), Some("OOMKilled"));
         assert_eq!(run.inputs[0].value.as_deref(), Some("3"));
         assert_eq!(graph.nodes[0].run.as_ref().unwrap().finished_at, None);
-        assert_eq!(graph.nodes[2].parent, None, "a parent KFP didn't list is dropped");
-        assert_eq!(task_details_graph("r", &serde_json::json!({"task_details": []})), None);
+        assert_eq!(
+            graph.nodes[2].parent, None,
+            "a parent KFP didn't list is dropped"
+        );
+        assert_eq!(
+            task_details_graph("r", &serde_json::json!({"task_details": []})),
+            None
+        );
     }
 }

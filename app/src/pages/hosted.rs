@@ -98,10 +98,7 @@ mod browser {
     use crate::domain::embed::navigation_href;
     use crate::domain::nav::{ALL_NAMESPACES, LinkContext};
     use leptos::prelude::*;
-    use leptos_router::{
-        NavigateOptions,
-        hooks::use_location,
-    };
+    use leptos_router::{NavigateOptions, hooks::use_location};
     use std::time::Duration;
     use wasm_bindgen::{JsCast, JsValue};
 

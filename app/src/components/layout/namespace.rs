@@ -4,10 +4,7 @@
 use super::{SessionResource, WorkspacesResource, use_links};
 use crate::domain::nav::ALL_NAMESPACES;
 use leptos::prelude::*;
-use leptos_router::{
-    NavigateOptions,
-    hooks::use_location,
-};
+use leptos_router::{NavigateOptions, hooks::use_location};
 
 fn storage_key(user: &str) -> String {
     format!("kfdash-namespace:{user}")
