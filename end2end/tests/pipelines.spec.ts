@@ -183,3 +183,24 @@ test('under a base path, the upload goes to the prefixed API and opens the prefi
   await expect(page.getByTestId('pipeline-graph').locator('.graph-node')).toHaveCount(1);
   expect(consoleErrors).toEqual([]);
 });
+
+test('every file of the conformance corpus shows its graph in the upload dialog', async ({ page, consoleErrors }) => {
+  const folder = path.dirname(conformance('x'));
+  const files = fs
+    .readdirSync(folder)
+    .filter((file) => !file.endsWith('.md') && file !== 'expected_counts.json')
+    .sort();
+  expect(files).toHaveLength(17);
+  await page.goto(`/pipelines?ns=${NS}`);
+  await hydrated(page);
+  await page.getByTestId('upload-pipeline').click();
+  const dialog = page.getByTestId('upload-dialog');
+  for (const file of files) {
+    await dialog.getByTestId('upload-file').setInputFiles(conformance(file));
+    await expect(dialog.getByTestId('upload-summary'), file).toHaveAttribute('data-file', file);
+    const nodes = Number(await dialog.getByTestId('upload-summary').getAttribute('data-nodes'));
+    expect(nodes, file).toBeGreaterThan(0);
+    await expect(dialog.getByTestId('upload-graph').locator('.graph-node').first(), file).toBeVisible();
+  }
+  expect(consoleErrors).toEqual([]);
+});

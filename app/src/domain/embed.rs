@@ -200,6 +200,7 @@ const THEMEABLE: &[(&str, ValueKind)] = &[
     ("--kf-color-warning", ValueKind::Color),
     ("--kf-color-danger", ValueKind::Color),
     ("--kf-color-danger-soft", ValueKind::Color),
+    ("--kf-color-danger-contrast", ValueKind::Color),
     ("--kf-radius", ValueKind::Length),
     ("--kf-radius-small", ValueKind::Length),
     ("--kf-font-family", ValueKind::FontFamily),

@@ -220,7 +220,9 @@ pub fn UploadDialog(
         }
     };
     let graph_of = move || match &*chosen.read() {
-        Chosen::Ready { graph, .. } => Some(graph.clone()),
+        Chosen::Ready {
+            graph, file_name, ..
+        } => Some((graph.clone(), file_name.clone())),
         _ => None,
     };
 
@@ -256,7 +258,7 @@ pub fn UploadDialog(
                         }.into_any(),
                         Chosen::Ready { .. } => ().into_any(),
                     }}
-                    {move || graph_of().map(|graph| {
+                    {move || graph_of().map(|(graph, file_name)| {
                         let summary = format!(
                             "{} · {} node{} · {} edge{} · {} run parameter{}",
                             format_label(graph.format),
@@ -270,7 +272,7 @@ pub fn UploadDialog(
                         let nodes = graph.nodes.len();
                         let edges = graph.edges.len();
                         view! {
-                            <p class="upload__summary" data-testid="upload-summary" data-nodes=nodes data-edges=edges>{summary}</p>
+                            <p class="upload__summary" data-testid="upload-summary" data-file=file_name data-nodes=nodes data-edges=edges>{summary}</p>
                             <GraphView graph=Signal::stored((*graph).clone()) testid="upload-graph" />
                         }
                     })}
