@@ -61,11 +61,18 @@ pub async fn notebooks(
     }
     let (sender, receiver) = tokio::sync::mpsc::channel::<NotebookChange>(64);
     tokio::spawn(follow(client, scope, sender));
-    let events = ReceiverStream::new(receiver).map(|change| {
+    stream(receiver)
+}
+
+/// What a watch's task sends, as server-sent events: one JSON message per item, kept alive.
+fn stream<T: serde::Serialize + Send + 'static>(
+    receiver: tokio::sync::mpsc::Receiver<T>,
+) -> Response {
+    let events = ReceiverStream::new(receiver).map(|item| {
         Ok::<_, Infallible>(
             Event::default()
-                .json_data(&change)
-                .unwrap_or_else(|_| Event::default().comment("unencodable change")),
+                .json_data(&item)
+                .unwrap_or_else(|_| Event::default().comment("unencodable message")),
         )
     });
     let mut response = Sse::new(events)
@@ -283,20 +290,7 @@ pub async fn runs(
     }
     let (sender, receiver) = tokio::sync::mpsc::channel::<RunGraphUpdate>(16);
     tokio::spawn(follow_run(api, selector, sender));
-    let events = ReceiverStream::new(receiver).map(|update| {
-        Ok::<_, Infallible>(
-            Event::default()
-                .json_data(&update)
-                .unwrap_or_else(|_| Event::default().comment("unencodable update")),
-        )
-    });
-    let mut response = Sse::new(events)
-        .keep_alive(KeepAlive::default())
-        .into_response();
-    response
-        .headers_mut()
-        .insert("x-accel-buffering", http::HeaderValue::from_static("no"));
-    response
+    stream(receiver)
 }
 
 fn run_update(object: Option<DynamicObject>) -> RunGraphUpdate {

@@ -14,7 +14,7 @@ use std::time::Duration;
 mod common;
 #[path = "common/dashboard.rs"]
 mod shared;
-use shared::Dashboard;
+use shared::{Dashboard, call, call_json, signed};
 
 const OWNER: &str = "user@example.com";
 const NS: &str = "kubeflow-user-example-com";
@@ -28,45 +28,8 @@ async fn dashboard(extra: &[&str]) -> Dashboard {
     .await
 }
 
-fn signed(builder: http::request::Builder, user: &str) -> http::request::Builder {
-    builder
-        .header("sec-fetch-site", "same-origin")
-        .header("x-kfdash-csrf", "1")
-        .header("kubeflow-userid", user)
-}
-
 async fn answer(dashboard: &Dashboard, request: Request<Body>) -> (StatusCode, Value) {
     dashboard.answer(request).await
-}
-
-async fn call(
-    dashboard: &Dashboard,
-    user: &str,
-    endpoint: &str,
-    form: &[(&str, &str)],
-) -> (StatusCode, Value) {
-    let body = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(form)
-        .finish();
-    let request = signed(Request::post(format!("/api/{endpoint}")), user)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body))
-        .unwrap();
-    answer(dashboard, request).await
-}
-
-/// A server function that takes JSON (the spawner's, whose form has nested fields).
-async fn call_json(
-    dashboard: &Dashboard,
-    user: &str,
-    endpoint: &str,
-    body: Value,
-) -> (StatusCode, Value) {
-    let request = signed(Request::post(format!("/api/{endpoint}")), user)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    answer(dashboard, request).await
 }
 
 async fn create(

@@ -12,7 +12,7 @@ use std::time::Duration;
 mod common;
 #[path = "common/dashboard.rs"]
 mod shared;
-use shared::Dashboard;
+use shared::{Dashboard, call, call_json, signed};
 
 const OWNER: &str = "user@example.com";
 const NS: &str = "kubeflow-user-example-com";
@@ -33,42 +33,6 @@ fn conformance(name: &str) -> Vec<u8> {
             .join(name),
     )
     .unwrap()
-}
-
-fn signed(builder: http::request::Builder, user: &str) -> http::request::Builder {
-    builder
-        .header("sec-fetch-site", "same-origin")
-        .header("x-kfdash-csrf", "1")
-        .header("kubeflow-userid", user)
-}
-
-async fn call(
-    dashboard: &Dashboard,
-    user: &str,
-    endpoint: &str,
-    form: &[(&str, &str)],
-) -> (StatusCode, Value) {
-    let body = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(form)
-        .finish();
-    let request = signed(Request::post(format!("/api/{endpoint}")), user)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body))
-        .unwrap();
-    dashboard.answer(request).await
-}
-
-async fn call_json(
-    dashboard: &Dashboard,
-    user: &str,
-    endpoint: &str,
-    body: Value,
-) -> (StatusCode, Value) {
-    let request = signed(Request::post(format!("/api/{endpoint}")), user)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    dashboard.answer(request).await
 }
 
 async fn upload(

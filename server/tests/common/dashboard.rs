@@ -58,3 +58,48 @@ pub async fn dashboard(
         _turn: turn,
     }
 }
+
+/// A request as a signed-in user's browser sends it: same origin, the CSRF header, the user.
+#[allow(dead_code)]
+pub fn signed(builder: http::request::Builder, user: &str) -> http::request::Builder {
+    builder
+        .header("sec-fetch-site", "same-origin")
+        .header("x-kfdash-csrf", "1")
+        .header("kubeflow-userid", user)
+}
+
+/// A server function called with a form, as `user`.
+#[allow(dead_code)]
+pub async fn call(
+    dashboard: &Dashboard,
+    user: &str,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> (http::StatusCode, serde_json::Value) {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    let request = signed(http::Request::post(format!("/api/{endpoint}")), user)
+        .header(
+            http::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    dashboard.answer(request).await
+}
+
+/// A server function that takes JSON (nested inputs: the spawner's form, a run), as `user`.
+#[allow(dead_code)]
+pub async fn call_json(
+    dashboard: &Dashboard,
+    user: &str,
+    endpoint: &str,
+    body: serde_json::Value,
+) -> (http::StatusCode, serde_json::Value) {
+    let request = signed(http::Request::post(format!("/api/{endpoint}")), user)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    dashboard.answer(request).await
+}
