@@ -54,6 +54,17 @@ pub fn parse_pipeline_file(file: &str, bytes: &[u8]) -> Result<PipelineGraph, Pi
     }
 }
 
+/// The pipeline member of an uploaded archive (its name and bytes), chosen as KFP does and
+/// within the same limits as `parse_pipeline_file`; None when `bytes` is not an archive.
+pub fn archive_member(
+    file: &str,
+    bytes: &[u8],
+) -> Result<Option<(String, Vec<u8>)>, PipelineParseError> {
+    let source = Source::new(file);
+    text::check_size(&source, bytes.len())?;
+    Ok(archive::pipeline_member(&source, bytes)?.map(|member| (member.name, member.bytes)))
+}
+
 /// Reads a run's Argo Workflow (JSON, as the Kubernetes API returns it) into the run's graph.
 pub fn parse_run_workflow(file: &str, bytes: &[u8]) -> Result<PipelineGraph, PipelineParseError> {
     let source = Source::new(file);

@@ -2,12 +2,11 @@
 //! (v2 IR or v1 Argo YAML/JSON, or an archive holding one), kept as text and as JSON.
 
 use app::domain::pipeline::{
-    MAX_ALIAS_EXPANSION, MAX_ARCHIVE_MEMBERS, MAX_DECOMPRESSED_BYTES, MAX_FILE_BYTES,
-    MAX_MEMBER_BYTES, MAX_NESTING_DEPTH, MAX_YAML_ALIASES, MAX_YAML_DOCUMENTS, parse_pipeline_file,
+    MAX_ALIAS_EXPANSION, MAX_FILE_BYTES, MAX_NESTING_DEPTH, MAX_YAML_ALIASES, MAX_YAML_DOCUMENTS,
+    archive_member, parse_pipeline_file,
 };
 use app::model::pipeline::{PipelineFormat, PipelineGraph};
 use serde_json::{Value, json};
-use std::io::Read;
 
 /// A file sent in a multipart form.
 #[derive(Debug)]
@@ -96,8 +95,8 @@ impl PipelineFile {
 /// Reads an uploaded file; the error is the parser's, naming the file, line and field.
 pub fn read(file_name: &str, bytes: &[u8]) -> Result<PipelineFile, String> {
     let graph = parse_pipeline_file(file_name, bytes).map_err(|error| error.to_string())?;
-    let text = match archive_member(bytes)? {
-        Some(member) => member,
+    let text = match archive_member(file_name, bytes).map_err(|error| error.to_string())? {
+        Some((_, member)) => member,
         None => bytes
             .strip_prefix(b"\xEF\xBB\xBF")
             .unwrap_or(bytes)
@@ -157,142 +156,6 @@ fn documents(text: &str) -> Result<Vec<Value>, String> {
     Ok(documents.into_iter().filter(|d| !d.is_null()).collect())
 }
 
-/// KFP's choice of member: `pipeline.yaml`, else the first `.yaml`/`.yml`.
-fn chosen(names: &[String]) -> Option<usize> {
-    let yaml = |name: &str| {
-        let name = name.to_ascii_lowercase();
-        !name.ends_with('/') && (name.ends_with(".yaml") || name.ends_with(".yml"))
-    };
-    names
-        .iter()
-        .position(|name| name.rsplit('/').next() == Some("pipeline.yaml"))
-        .or_else(|| names.iter().position(|name| yaml(name)))
-}
-
-fn bounded(reader: impl Read, limit: u64) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    reader
-        .take(limit + 1)
-        .read_to_end(&mut out)
-        .map_err(|error| format!("cannot decompress the archive: {error}"))?;
-    if out.len() as u64 > limit {
-        return Err("the archive decompresses past the upload limits".into());
-    }
-    Ok(out)
-}
-
-/// The pipeline member's bytes when `bytes` is a .zip or .tar.gz; the parser has already
-/// accepted the archive, so this only finds the same member again.
-fn archive_member(bytes: &[u8]) -> Result<Option<Vec<u8>>, String> {
-    if bytes.starts_with(b"PK") {
-        return zip_member(bytes).map(Some);
-    }
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let tar = bounded(
-            flate2::read::MultiGzDecoder::new(bytes),
-            MAX_DECOMPRESSED_BYTES,
-        )?;
-        return tar_member(&tar).map(Some);
-    }
-    Ok(None)
-}
-
-fn tar_member(tar: &[u8]) -> Result<Vec<u8>, String> {
-    let mut entries: Vec<(String, usize, usize)> = Vec::new();
-    let mut at = 0;
-    while at + 512 <= tar.len() && entries.len() <= MAX_ARCHIVE_MEMBERS {
-        let header = &tar[at..at + 512];
-        if header.iter().all(|&b| b == 0) {
-            break;
-        }
-        let text = |range: std::ops::Range<usize>| {
-            let field = &header[range];
-            let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
-            String::from_utf8_lossy(&field[..end]).trim().to_string()
-        };
-        let size = usize::from_str_radix(&text(124..136), 8).unwrap_or(0);
-        let prefix = text(345..500);
-        let name = match prefix.is_empty() {
-            true => text(0..100),
-            false => format!("{prefix}/{}", text(0..100)),
-        };
-        let regular = matches!(header[156], 0 | b'0');
-        if regular {
-            entries.push((name, at + 512, size));
-        }
-        at += 512 + size.div_ceil(512) * 512;
-    }
-    let names: Vec<String> = entries.iter().map(|(name, ..)| name.clone()).collect();
-    let (_, start, size) = chosen(&names)
-        .map(|index| entries[index].clone())
-        .ok_or("the archive has no pipeline.yaml and no other .yaml or .yml file")?;
-    tar.get(start..start + size)
-        .map(<[u8]>::to_vec)
-        .ok_or_else(|| "the archive is cut short".into())
-}
-
-fn zip_member(zip: &[u8]) -> Result<Vec<u8>, String> {
-    let u16_at = |at: usize| {
-        zip.get(at..at + 2)
-            .map(|b| u16::from_le_bytes([b[0], b[1]]) as usize)
-    };
-    let u32_at = |at: usize| {
-        zip.get(at..at + 4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-    };
-    let broken = || "the .zip archive is malformed".to_string();
-    let end = (0..zip.len().saturating_sub(21))
-        .rev()
-        .take(65_557)
-        .find(|&at| zip[at..].starts_with(b"PK\x05\x06"))
-        .ok_or_else(broken)?;
-    let count = u16_at(end + 10)
-        .ok_or_else(broken)?
-        .min(MAX_ARCHIVE_MEMBERS);
-    let mut at = u32_at(end + 16).ok_or_else(broken)?;
-    let mut entries = Vec::new();
-    for _ in 0..count {
-        if !zip
-            .get(at..)
-            .is_some_and(|rest| rest.starts_with(b"PK\x01\x02"))
-        {
-            return Err(broken());
-        }
-        let method = u16_at(at + 10).ok_or_else(broken)?;
-        let compressed = u32_at(at + 20).ok_or_else(broken)?;
-        let name_length = u16_at(at + 28).ok_or_else(broken)?;
-        let extra = u16_at(at + 30).ok_or_else(broken)?;
-        let comment = u16_at(at + 32).ok_or_else(broken)?;
-        let local = u32_at(at + 42).ok_or_else(broken)?;
-        let name = zip.get(at + 46..at + 46 + name_length).ok_or_else(broken)?;
-        entries.push((
-            String::from_utf8_lossy(name).into_owned(),
-            method,
-            compressed,
-            local,
-        ));
-        at += 46 + name_length + extra + comment;
-    }
-    let names: Vec<String> = entries.iter().map(|(name, ..)| name.clone()).collect();
-    let (_, method, compressed, local) = chosen(&names)
-        .map(|index| entries[index].clone())
-        .ok_or("the archive has no pipeline.yaml and no other .yaml or .yml file")?;
-    let data_start = local
-        + 30
-        + u16_at(local + 26).ok_or_else(broken)?
-        + u16_at(local + 28).ok_or_else(broken)?;
-    let data = zip
-        .get(data_start..data_start + compressed)
-        .ok_or_else(broken)?;
-    match method {
-        0 => Ok(data.to_vec()),
-        8 => bounded(flate2::read::DeflateDecoder::new(data), MAX_MEMBER_BYTES),
-        other => Err(format!(
-            "the .zip member uses compression method {other}, which KFP doesn't read"
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,19 +184,5 @@ mod tests {
             )
             .is_err()
         );
-    }
-
-    #[test]
-    fn pipeline_member_of_archives_is_the_one_kfp_picks() {
-        let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(
-            chosen(&names(&["component.yaml", "dir/pipeline.yaml"])),
-            Some(1)
-        );
-        assert_eq!(
-            chosen(&names(&["README.md", "dir/", "a.YML", "b.yaml"])),
-            Some(2)
-        );
-        assert_eq!(chosen(&names(&["README.md"])), None);
     }
 }
