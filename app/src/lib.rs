@@ -3,6 +3,7 @@
 //! `hydrate` for the browser. Server-only code lives under `backend` and never reaches WASM.
 
 pub mod api;
+pub mod charts;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod components;

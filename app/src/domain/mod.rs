@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod embed;
 pub mod graph_drawing;
+pub mod katib;
 pub mod layout;
 pub mod links;
 pub mod names;

@@ -3,6 +3,7 @@
 
 mod activity;
 mod error;
+pub mod katib;
 pub mod kfp;
 mod links;
 mod notebook;
