@@ -4,8 +4,8 @@ use crate::components::layout::AppLayout;
 use crate::components::toast::provide_toaster;
 use crate::pages::{
     ActivityPage, ContributorsPage, ExperimentPage, ExperimentsPage, HomePage, HostedAppPage,
-    NewNotebookPage, NotFound, NotebookPage, NotebooksPage, PipelinePage, PipelinesPage, RunPage,
-    RunsPage,
+    NewExperimentPage, NewNotebookPage, NotFound, NotebookPage, NotebooksPage, PipelinePage,
+    PipelinesPage, RunPage, RunsPage, TrialPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
@@ -33,7 +33,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/runs") view=RunsPage />
                     <Route path=path!("/runs/:id") view=RunPage />
                     <Route path=path!("/experiments") view=ExperimentsPage />
-                    <Route path=path!("/experiments/:name") view=ExperimentPage />
+                    <Route path=path!("/experiments/new") view=NewExperimentPage />
+                    <Route path=path!("/experiments/:namespace/:name") view=ExperimentPage />
+                    <Route path=path!("/experiments/:namespace/:name/trials/:trial") view=TrialPage />
                     <Route path=path!("/contributors") view=ContributorsPage />
                     <Route path=path!("/activity") view=ActivityPage />
                     // Upstream apps marked `iframe: true` in the links config, framed.

@@ -24,6 +24,10 @@ impl Cluster for SandboxCluster {
             self.0.kfp_router(),
         )))
     }
+
+    fn katib_db_url(&self) -> Option<String> {
+        Some(self.0.katib_db_url())
+    }
 }
 
 /// A real cluster. Impersonating clients are made from the dashboard's own configuration with

@@ -123,6 +123,12 @@ pub struct Cli {
     #[arg(long, env = "KFDASH_KFP_USERID_PREFIX", default_value = "")]
     pub kfp_userid_prefix: String,
 
+    /// Katib's katib-db-manager gRPC service, for learning curves. Default: the sandbox's own
+    /// with the sandbox, else the in-cluster service of a standard install,
+    /// http://katib-db-manager.kubeflow.svc.cluster.local:6789.
+    #[arg(long, env = "KFDASH_KATIB_DB_MANAGER")]
+    pub katib_db_manager: Option<String>,
+
     /// Log lines as human-readable text or as JSON objects.
     #[arg(long, env = "KFDASH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -202,6 +208,8 @@ pub struct Settings {
     pub kfp_url: Option<String>,
     pub kfp_userid_header: String,
     pub kfp_userid_prefix: String,
+    /// Explicit `--katib-db-manager`; None: the sandbox's, or the in-cluster default.
+    pub katib_db_manager: Option<String>,
     pub log_format: LogFormat,
     pub site_root: PathBuf,
     pub data_dir: PathBuf,
@@ -304,6 +312,13 @@ impl Cli {
                 })?
                 .to_string(),
             kfp_userid_prefix: self.kfp_userid_prefix,
+            katib_db_manager: match self.katib_db_manager.filter(|url| !url.trim().is_empty()) {
+                Some(url) => Some(
+                    crate::katib::check_url(&url)
+                        .map_err(|problem| ConfigError::Invalid("--katib-db-manager", problem))?,
+                ),
+                None => None,
+            },
             log_format: self.log_format,
             site_root: self.site_root,
             data_dir: self.data_dir,

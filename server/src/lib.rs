@@ -5,6 +5,7 @@
 pub mod cluster;
 pub mod config;
 pub mod identity;
+pub mod katib;
 pub mod katib_grpc;
 pub mod kfp;
 pub mod observability;

@@ -79,6 +79,13 @@ pub fn build(
                 user_header: settings.kfp_userid_header.clone(),
                 user_prefix: settings.kfp_userid_prefix.clone(),
             },
+            katib_db: Arc::new(crate::katib::GrpcObservationLogs::new(
+                &settings
+                    .katib_db_manager
+                    .clone()
+                    .or_else(|| cluster.katib_db_url())
+                    .unwrap_or_else(|| crate::katib::DEFAULT_URL.to_string()),
+            )?),
         },
         site_root: Arc::new(settings.site_root.clone()),
         cluster,
@@ -94,6 +101,14 @@ pub fn build(
             get(crate::watch::notebooks),
         )
         .route(&format!("{base}/api/watch/runs"), get(crate::watch::runs))
+        .route(
+            &format!("{base}/api/watch/experiments"),
+            get(crate::watch::katib::experiments),
+        )
+        .route(
+            &format!("{base}/api/watch/experiment"),
+            get(crate::watch::katib::experiment),
+        )
         .route(&format!("{base}/api/{{*fn_name}}"), any(server_functions))
         .fallback(fallback)
         // By path, not by route: leptos_axum also registers every server function at its own
@@ -268,8 +283,22 @@ async fn with_app_error_status(response: Response) -> Response {
         // On the server a transport error can only mean the arguments couldn't be read (a
         // malformed body): the caller's mistake, not a bad gateway.
         Ok(AppError::Transport(why)) => {
-            let error = AppError::BadRequest(format!("the request could not be read: {why}"));
-            parts.status = StatusCode::BAD_REQUEST;
+            // The body limit cuts the read short; that is a request too large, not malformed.
+            let (error, status) = if why.contains("length limit exceeded") {
+                (
+                    AppError::TooLarge(format!(
+                        "a request of more than {} KiB",
+                        MAX_REQUEST_BYTES / 1024
+                    )),
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                )
+            } else {
+                (
+                    AppError::BadRequest(format!("the request could not be read: {why}")),
+                    StatusCode::BAD_REQUEST,
+                )
+            };
+            parts.status = status;
             let body = serde_json::to_vec(&error).unwrap_or_default();
             parts.headers.remove(http::header::CONTENT_LENGTH);
             Response::from_parts(parts, Body::from(body))

@@ -27,6 +27,8 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use tokio_stream::wrappers::ReceiverStream;
 
+pub mod katib;
+
 #[derive(serde::Deserialize)]
 pub struct WatchQuery {
     ns: String,

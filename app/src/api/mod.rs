@@ -2,6 +2,7 @@
 //! `backend`.
 
 mod client;
+pub mod katib;
 pub mod pipelines;
 
 pub use client::{CSRF_HEADER, KfdashClient};

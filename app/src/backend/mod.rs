@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod contributors;
+pub mod katib;
 pub mod kfp;
 pub mod links;
 pub mod notebooks;
@@ -24,6 +25,11 @@ pub trait Cluster: Send + Sync + 'static {
     /// A Kubeflow Pipelines API that comes with the cluster (the sandbox's); None for a real
     /// cluster, whose ml-pipeline is reached at `--kfp-url`.
     fn kfp(&self) -> Option<std::sync::Arc<dyn kfp::KfpTransport>> {
+        None
+    }
+    /// A katib-db-manager that comes with the cluster (the sandbox's), as a gRPC URL; None for
+    /// a real cluster, whose service is reached at `--katib-db-manager`.
+    fn katib_db_url(&self) -> Option<String> {
         None
     }
 }
@@ -52,6 +58,8 @@ pub struct ServerContext {
     pub embed_origins: Arc<[String]>,
     /// The Kubeflow Pipelines API (`--kfp-url`, or the sandbox's).
     pub kfp: kfp::Kfp,
+    /// katib-db-manager (`--katib-db-manager`, or the sandbox's), for learning curves.
+    pub katib_db: Arc<dyn katib::ObservationLogSource>,
 }
 
 /// Name of the private response header through which the shell hands its CSP nonce to the

@@ -2,6 +2,7 @@
 
 pub mod activity_feed;
 pub mod coming_soon;
+pub mod download;
 pub mod embed;
 pub mod graph;
 pub mod icon;

@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod embed;
+pub mod experiment_list;
 pub mod graph_drawing;
 pub mod katib;
 pub mod layout;
@@ -16,4 +17,5 @@ pub mod pipeline;
 pub mod quantity;
 pub mod run_params;
 pub mod spawner;
+pub mod trial_table;
 pub mod theme;

@@ -345,6 +345,9 @@ pub enum ObservationLogs {
     Unavailable(String),
 }
 
+/// Most trials an experiment's budget may be raised to.
+pub const MAX_TRIAL_BUDGET: u32 = 100_000;
+
 /// What the experiment page can do to an experiment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ExperimentAction {

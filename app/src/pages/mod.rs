@@ -4,11 +4,11 @@ mod activity;
 mod contributors;
 mod home;
 mod hosted;
+mod katib;
 mod not_found;
 mod notebooks;
 mod pipelines;
 mod runs;
-mod sections;
 mod welcome;
 
 pub use activity::ActivityPage;
@@ -19,4 +19,4 @@ pub use not_found::NotFound;
 pub use notebooks::{NewNotebookPage, NotebookPage, NotebooksPage};
 pub use pipelines::{CreateRunPage, PipelinePage, PipelinesPage};
 pub use runs::{RunPage, RunsPage};
-pub use sections::{ExperimentPage, ExperimentsPage};
+pub use katib::{ExperimentPage, ExperimentsPage, NewExperimentPage, TrialPage};

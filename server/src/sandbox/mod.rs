@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod controllers;
 pub mod discovery;
+pub mod katib_db;
 pub mod kfp;
 pub mod persist;
 pub mod rbac;
@@ -79,6 +80,8 @@ pub enum SandboxError {
     Listen(SocketAddr, std::io::Error),
     #[error("cannot make the sandbox's TLS certificates: {0}")]
     Certificates(rcgen::Error),
+    #[error("cannot listen on a loopback port for the sandbox's katib-db-manager: {0}")]
+    KatibDb(std::io::Error),
 }
 
 pub struct Sandbox {
@@ -89,7 +92,9 @@ pub struct Sandbox {
     /// Where kubectl can reach the sandbox, and the kubeconfig that says so.
     pub listener: Option<(SocketAddr, PathBuf)>,
     saver: persist::Saver,
-    /// Tells the background tasks (controllers, saver, listener) to stop when dropped.
+    /// Where the sandbox's katib-db-manager (gRPC) listens.
+    katib_db: SocketAddr,
+    /// Tells the background tasks (controllers, saver, listeners) to stop when dropped.
     shutdown: tokio::sync::watch::Sender<bool>,
 }
 
@@ -162,6 +167,9 @@ impl Sandbox {
             options.node_gpus,
             stopped.clone(),
         );
+        let katib_db = katib_db::serve(store.clone(), stopped.clone())
+            .await
+            .map_err(SandboxError::KatibDb)?;
         let saver =
             persist::Saver::spawn(store, state_path, options.save_interval, stopped.clone());
         let listener = match options.listen {
@@ -189,12 +197,19 @@ impl Sandbox {
             admin_token,
             listener,
             saver,
+            katib_db,
             shutdown,
         })
     }
 
     pub fn store(&self) -> &Arc<Store> {
         self.api.store()
+    }
+
+    /// Where the sandbox's katib-db-manager answers `GetObservationLog`
+    /// (`http://127.0.0.1:PORT`).
+    pub fn katib_db_url(&self) -> String {
+        format!("http://{}", self.katib_db)
     }
 
     /// The emulated KFP REST API (v2beta1) over the sandbox's objects, for `--kfp-url`.

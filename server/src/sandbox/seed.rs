@@ -1,7 +1,10 @@
 //! What a fresh sandbox holds: Kubeflow's RBAC roles, the dashboard's own permissions, and demo
 //! data for the dev user: their profile, a team workspace they contribute to, and another
 //! user's namespace they cannot see, with notebooks in different states, and pipelines from
-//! KFP's samples with a succeeded, a failed and a running run.
+//! KFP's samples with a succeeded, a failed and a running run, and Katib experiments (one
+//! finished with 200 trials, one running).
+
+pub mod katib;
 
 use super::controllers::{self, argo, resource};
 use super::kfp;
@@ -523,6 +526,7 @@ pub fn seed(store: &Store, dev_user: &str) {
             "tolerations": [{ "key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule" }],
         }),
     );
+    katib::seed(store, &own);
 }
 
 /// KFP's sample pipelines, as the dashboard's demo uploads them: (file, contents, shared).

@@ -12,20 +12,24 @@
 //! - ResourceQuota → admission of the notebooks' pods and `status.used`, as the API server's
 //!   quota admission and the quota controller keep them.
 //! - Argo Workflow → its steps' nodes and pods, advancing one pace at a time.
-//! - Katib Experiment reconcilers join here, in the same style.
+//! - Katib Experiment → its Suggestion and Trials, each trial a pod reporting metrics a pace
+//!   at a time, until the experiment finishes as Katib's controller would finish it.
 
 pub(crate) mod argo;
+pub mod katib;
 mod notebook;
 mod profile;
 mod quota;
 
-/// The log of a simulated pod: a workflow step's, or a notebook server's.
+/// The log of a simulated pod: a workflow step's, a Katib trial's, or a notebook server's.
 pub fn pod_log(pod: &Value) -> String {
     if pod
         .pointer("/metadata/labels/workflows.argoproj.io~1workflow")
         .is_some()
     {
         argo::pod_log(pod)
+    } else if katib::is_trial_pod(pod) {
+        katib::pod_log(pod)
     } else {
         notebook::pod_log(pod)
     }
@@ -196,6 +200,7 @@ impl Controllers {
                 store::meta_str(&workflow, "name").unwrap_or_default(),
             );
         }
+        katib::resync(self);
     }
 
     /// Every notebook of a namespace: what a quota refused may fit now.
@@ -226,6 +231,10 @@ impl Controllers {
             ("kubeflow.org", "profiles") => profile::reconcile(&self.store, name),
             ("kubeflow.org", "notebooks") => notebook::reconcile(self, namespace, name),
             ("argoproj.io", "workflows") => argo::reconcile(self, namespace, name),
+            ("kubeflow.org", "experiments") => katib::reconcile_experiment(self, namespace, name),
+            ("kubeflow.org", "trials") => katib::reconcile_trial(self, &event.object),
+            // A suggestion is named after its experiment, which watches it (a grid running out).
+            ("kubeflow.org", "suggestions") => katib::reconcile_experiment(self, namespace, name),
             ("", "pods") => {
                 if let Some(notebook) = event
                     .object
