@@ -3,9 +3,9 @@
 //! `hydrate` for the browser. Server-only code lives under `backend` and never reaches WASM.
 
 pub mod api;
-pub mod charts;
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod charts;
 pub mod components;
 pub mod domain;
 pub mod model;

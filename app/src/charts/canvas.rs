@@ -53,12 +53,14 @@ pub(crate) fn render(size: (u32, u32), draw: impl FnOnce(&Canvas)) -> String {
         .replace("<text ", HALO)
 }
 
-const SURFACE_FILL: &str = "style=\"fill:var(--kf-color-surface,Canvas)\"";
+/// The page's stylesheet paints these in its surface colour (`.kf-surface`, style/main.css); a
+/// downloaded file keeps the light fill. Classes, not `style` attributes: the page's CSP
+/// (`style-src 'self'`) blocks inline styles in markup it inserts.
+const SURFACE_FILL: &str = "fill=\"#ffffff\" class=\"kf-surface\"";
 
-/// Every text gets a halo in the page's surface colour (kfdash's theme variable, else the
-/// browser's background), so tick labels stay legible where many lines cross them.
-const HALO: &str = "<text style=\"paint-order:stroke;stroke:var(--kf-color-surface,Canvas);\
-                    stroke-width:3px;stroke-linejoin:round\" ";
+/// Every text gets a halo in the page's surface colour (`.kf-halo` in the stylesheet), so tick
+/// labels stay legible where many lines cross them.
+const HALO: &str = "<text class=\"kf-halo\" ";
 
 /// A chart with nothing to show: its frame with `message` in the middle, so the page never
 /// shows an empty box that looks broken.
@@ -291,7 +293,7 @@ mod tests {
             c.boxed_text("adam", (100.0, 50.0), Anchor::End, 11.0, INK.mix(1.0));
         });
         assert!(
-            svg.contains(r#"style="fill:var(--kf-color-surface,Canvas)""#),
+            svg.contains(r##"fill="#ffffff" class="kf-surface""##),
             "{svg}"
         );
         assert!(!svg.contains(SURFACE_HEX));

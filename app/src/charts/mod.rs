@@ -12,10 +12,12 @@
 //!
 //! and [`csv`] gives each plot's data (and the trials table) as CSV.
 //!
-//! Theme: text, axes and grid are drawn in `currentColor`, and labels get a halo (or a patch,
-//! where lines cross them) of `var(--kf-color-surface, Canvas)`, so a chart put in the page
-//! with `inner_html` follows the light or dark theme without being redrawn. Data colours sit
-//! at mid luminance to read on both. A chart saved as a file draws black on white.
+//! Theme: text, axes and grid are drawn in `currentColor`, and labels carry the classes
+//! `kf-halo` (a halo) and `kf-surface` (a patch, where lines cross them) that style/main.css
+//! paints in the theme's surface colour under `.plot`, so a chart put in the page with
+//! `inner_html` follows the light or dark theme without being redrawn. Classes rather than
+//! `style` attributes, which the page's CSP blocks. Data colours sit at mid luminance to read
+//! on both. A chart saved as a file draws black on white.
 //!
 //! Layout never asks plotters to measure text (it would measure through a canvas in the
 //! browser): `text::text_width` estimates it, so output is the same on every target and the

@@ -9,8 +9,8 @@ pub(crate) const INK: RGBColor = RGBColor(0x01, 0x02, 0x03);
 /// The spelling of `INK` in plotters' output, swapped for `currentColor`.
 pub(crate) const INK_HEX: &str = "#010203";
 
-/// The page's background behind a label: written as a style reading kfdash's surface colour
-/// (`canvas::render`), the browser's background colour where that is not set.
+/// The page's background behind a label: written as white with the class `kf-surface`, which
+/// the page's stylesheet paints in the theme's surface colour (`canvas::render`).
 pub(crate) const SURFACE: RGBColor = RGBColor(0x01, 0x02, 0x04);
 pub(crate) const SURFACE_HEX: &str = "#010204";
 

@@ -17,5 +17,5 @@ pub mod pipeline;
 pub mod quantity;
 pub mod run_params;
 pub mod spawner;
-pub mod trial_table;
 pub mod theme;
+pub mod trial_table;

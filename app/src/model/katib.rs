@@ -184,7 +184,10 @@ pub struct ExperimentRow {
 pub enum ExperimentChange {
     Snapshot(Vec<ExperimentRow>),
     Upsert(ExperimentRow),
-    Removed { namespace: String, name: String },
+    Removed {
+        namespace: String,
+        name: String,
+    },
     /// The watch failed for a reason the page should show (e.g. access withdrawn).
     Failed(crate::model::AppError),
 }

@@ -86,9 +86,10 @@ pub fn ExperimentPage() -> impl IntoView {
     });
     let selected: RwSignal<Option<String>> = RwSignal::new(None);
     let curves: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
-    // The first curves: the best trial and a few running ones, once, when the data arrives.
+    // The first curves: the best trial and a few running ones, as soon as there are any (a new
+    // experiment has none at first); after that the user's ticks decide.
     Effect::new(move |done: Option<bool>| {
-        if done == Some(true) {
+        if done == Some(true) || !curves.with_untracked(Vec::is_empty) {
             return true;
         }
         current.with(|view| {
@@ -104,8 +105,9 @@ pub fn ExperimentPage() -> impl IntoView {
                     .map(|trial| trial.name.clone())
                     .take(FIRST_CURVES.saturating_sub(first.len())),
             );
+            let found = !first.is_empty();
             curves.set(first);
-            true
+            found
         })
     });
     let tab = RwSignal::new(Tab::Overview);

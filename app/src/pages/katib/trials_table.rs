@@ -157,9 +157,9 @@ pub fn TrialsTable(
             </div>
             <nav class="pager" aria-label="Pages of trials" data-testid="trial-pager">
                 <span class="muted" data-testid="trial-range">{if total == 0 { "No trial matches".to_string() } else { format!("{}–{} of {total}", first + 1, (first + PAGE_SIZE).min(total)) }}</span>
-                <button type="button" class="button button--small" disabled=current == 0
+                <button type="button" class="button button--small" disabled={current == 0}
                     on:click=move |_| page.update(|page| *page = page.saturating_sub(1))>"Previous"</button>
-                <button type="button" class="button button--small" disabled=current + 1 >= pages data-testid="trial-pager-next"
+                <button type="button" class="button button--small" disabled={current + 1 >= pages} data-testid="trial-pager-next"
                     on:click=move |_| page.update(|page| *page += 1)>"Next"</button>
             </nav>
         }

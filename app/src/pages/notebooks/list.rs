@@ -340,9 +340,9 @@ pub fn NotebooksPage() -> impl IntoView {
                             {(pages > 1).then(|| view! {
                                 <nav class="pager" aria-label="Pages" data-testid="pager">
                                     <span class="muted">{format!("{}–{} of {total}", first + 1, last)}</span>
-                                    <button type="button" class="button button--small" disabled=current == 0
+                                    <button type="button" class="button button--small" disabled={current == 0}
                                         on:click=move |_| page.update(|page| *page = page.saturating_sub(1))>"Previous"</button>
-                                    <button type="button" class="button button--small" disabled=current + 1 >= pages data-testid="pager-next"
+                                    <button type="button" class="button button--small" disabled={current + 1 >= pages} data-testid="pager-next"
                                         on:click=move |_| page.update(|page| *page += 1)>"Next"</button>
                                 </nav>
                             })}

@@ -12,24 +12,32 @@
 //!   draws random architectures; every other algorithm (tpe, bayesianoptimization, hyperband,
 //!   cmaes…, or a name Katib doesn't know) draws random trials, and the Running condition's
 //!   message says so.
-//! - Trials: each runs 4–6 steps, one a pace, after a pace as Pending; metrics and their
+//! - Trials: each is Pending for a pace, then runs 4–6 steps, one a pace; metrics and their
 //!   values come from [`model`]. 5% of trials fail and 2% end MetricsUnavailable (the
 //!   annotations [`FAILURE_RATE_ANNOTATION`] and [`UNAVAILABLE_RATE_ANNOTATION`] on the
-//!   experiment change that, 0 to 1). `status.observation` is updated while a trial runs.
+//!   experiment change that, 0 to 1). `status.observation` is updated while a trial runs (Katib
+//!   itself fills it in only when the job has ended; until then its values are only in
+//!   katib-db-manager).
+//! - Each trial runs in one Pod (no Job: the sandbox serves no batch API), labelled
+//!   [`TRIAL_LABEL`] as Katib's webhook labels trial pods, whose log prints the metrics as
+//!   `name=value`; it is deleted when the trial ends unless the template says `retain: true`.
 //! - Median stopping rules come from the running averages of succeeded trials.
-//! - Lowering `maxTrialCount` below what runs deletes the newest active trials (as Katib does
-//!   for `parallelTrialCount`); raising it keeps a running experiment going; a finished one
+//! - Lowering `maxTrialCount` below what runs deletes the newest active trials, so the
+//!   experiment ends at once (Katib deletes active trials only beyond `parallelTrialCount`,
+//!   which the sandbox does too; on a real cluster, trials running when `maxTrialCount` is
+//!   lowered run to their end). Raising it keeps a running experiment going; a finished one
 //!   restarts only if it ended by reaching its trial count and `resumePolicy` is LongRunning
 //!   or FromVolume, as in Katib.
 //! - No admission webhooks: Katib's defaults are written on first sight, and a spec Katib would
-//!   refuse ends Failed with the reason in the condition's message.
+//!   refuse ends Failed with the reason in the condition's message. No finalizers either:
+//!   deleting an experiment or trial is immediate.
 
 pub(crate) mod conditions;
 pub(crate) mod experiment;
 pub(crate) mod model;
 mod nas;
-pub(crate) mod prng;
-pub(crate) mod space;
+mod prng;
+mod space;
 pub(crate) mod spec;
 mod template;
 pub(crate) mod trial;

@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 
 const FINISHED: &str = "mnist-random";
 const RUNNING: &str = "pytorch-mnist-random";
-/// Trials of the finished experiment stopped by hand, to show what a killed trial looks like.
+/// Where the finished experiment had trials stopped by hand (the first trial from each of these
+/// still running at its third pace), to show what a killed trial looks like.
 const KILLED: [u64; 2] = [57, 133];
 /// The seed's clock: a pace of the finished experiment's trials.
 const TICK_SECONDS: i64 = 75;
@@ -169,7 +170,9 @@ fn finished(store: &Store, namespace: &str, start: jiff::Timestamp) -> Result<()
     let mut ended: Vec<(jiff::Timestamp, Option<f64>)> = Vec::new();
     let mut trials: Vec<Value> = Vec::new();
     let mut suggestions: Vec<Value> = Vec::new();
+    let mut kills = KILLED.iter().peekable();
     for index in 0..max {
+        let to_kill = kills.peek().is_some_and(|from| index >= **from);
         let (slot, begin) = slots
             .iter()
             .copied()
@@ -188,20 +191,21 @@ fn finished(store: &Store, namespace: &str, start: jiff::Timestamp) -> Result<()
         made["status"] = trial::created_status(&seconds(begin));
         let mut clock = begin;
         let mut running_ticks = 0;
-        loop {
-            clock = later(clock, TICK_SECONDS);
+        while trial::State::of(&made).is_active() {
+            let next = later(clock, TICK_SECONDS);
             let Some((record, status)) =
-                trial::advance(&made, &seconds(clock), &trial::millis(clock))
+                trial::advance(&made, &seconds(next), &trial::millis(next))
             else {
                 break;
             };
+            clock = next;
             made["metadata"]["annotations"][RECORD_ANNOTATION] = json!(record.to_annotation());
             made["status"] = status;
             running_ticks += 1;
-            if KILLED.contains(&index) && running_ticks == 3 && trial::State::of(&made).is_active()
-            {
+            if to_kill && running_ticks == 3 && trial::State::of(&made).is_active() {
                 made["status"] = trial::kill(&made, &seconds(later(clock, 20)));
                 clock = later(clock, 20);
+                kills.next();
                 break;
             }
         }

@@ -47,7 +47,7 @@ fn is_completed(conditions: &[Value]) -> bool {
     conditions::is_true(conditions, "Succeeded") || conditions::is_true(conditions, "Failed")
 }
 
-/// The experiment's trials (by Katib's label), oldest first as the suggestion drew them.
+/// The experiment's trials (by Katib's label), in name order as the API lists them.
 pub fn list_trials(store: &Store, namespace: &str, experiment: &str) -> Vec<Value> {
     let pointer = format!("/metadata/labels/{}", EXPERIMENT_LABEL.replace('/', "~1"));
     store
@@ -66,7 +66,7 @@ pub fn reconcile(controllers: &Arc<Controllers>, namespace: &str, name: &str) {
 }
 
 /// One reconcile of the experiment at `now`.
-pub fn reconcile_at(store: &Store, namespace: &str, name: &str, now: &str) {
+fn reconcile_at(store: &Store, namespace: &str, name: &str, now: &str) {
     let Ok(experiment) = store.get(experiments(), namespace, name) else {
         return;
     };
