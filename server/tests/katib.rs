@@ -330,7 +330,11 @@ async fn stop_raise_the_budget_and_delete() {
         .replace("maxFailedTrialCount: 3", "maxFailedTrialCount: 40");
     let (status, row) = create(&dashboard, OWNER, &long).await;
     assert_eq!(status, StatusCode::OK, "{row}");
-    until(&dashboard, "long", |v| state(v) == "Running").await;
+    // Stop keeps what finished, so wait for a finished trial.
+    until(&dashboard, "long", |v| {
+        state(v) == "Running" && v["row"]["counts"]["succeeded"].as_u64().unwrap_or(0) >= 1
+    })
+    .await;
 
     let act = |action: Value| {
         call_json(

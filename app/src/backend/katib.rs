@@ -289,10 +289,17 @@ pub async fn act(
                 + counts.killed
                 + counts.early_stopped
                 + counts.metrics_unavailable;
-            // Katib deletes the active trials beyond the budget and then finishes the
-            // experiment (max trials reached): lowering the budget to what is done stops it.
-            // With nothing completed yet, the budget can't be 0; one trial finishes first.
-            set_max_trials(&api, &experiment, completed.max(1)).await
+            if completed == 0 {
+                return Err(AppError::Conflict(format!(
+                    "no trial of {name} has finished yet, so there is nothing to keep: delete \
+                     the experiment instead"
+                )));
+            }
+            // No new trials: the budget becomes what is done, and Katib finishes the
+            // experiment (max trials reached). Katib lets trials that are running run to their
+            // end, so they are deleted here, as the user.
+            set_max_trials(&api, &experiment, completed).await?;
+            delete_active_trials(&client, namespace, name).await
         }
         ExperimentAction::SetMaxTrials(max) => {
             let experiment = get_experiment(&client, namespace, name).await?;
@@ -321,8 +328,9 @@ pub async fn act(
     }
 }
 
-/// Patches `spec.maxTrialCount`, guarded by the resourceVersion that was read, so a change by
-/// someone else in between is a conflict rather than lost.
+/// Patches `spec.maxTrialCount`, guarded by a test of the value that was read: someone else's
+/// change of the budget in between is a conflict rather than lost, while Katib's own status
+/// writes (which change the resourceVersion every few seconds) don't get in the way.
 async fn set_max_trials(
     api: &Api<DynamicObject>,
     experiment: &Value,
@@ -332,22 +340,60 @@ async fn set_max_trials(
         .pointer("/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let version = experiment
-        .pointer("/metadata/resourceVersion")
-        .cloned()
-        .unwrap_or(Value::Null);
-    let patch = json!({
-        "metadata": { "resourceVersion": version },
-        "spec": { "maxTrialCount": max },
-    });
-    api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+    let read = experiment.pointer("/spec/maxTrialCount").cloned();
+    let operations = match read {
+        Some(value) => json!([
+            { "op": "test", "path": "/spec/maxTrialCount", "value": value },
+            { "op": "replace", "path": "/spec/maxTrialCount", "value": max },
+        ]),
+        None => json!([{ "op": "add", "path": "/spec/maxTrialCount", "value": max }]),
+    };
+    let patch: json_patch::Patch = serde_json::from_value(operations)
+        .map_err(|error| AppError::Internal(format!("a budget patch: {error}")))?;
+    api.patch(name, &PatchParams::default(), &Patch::<()>::Json(patch))
         .await
         .map_err(|error| match AppError::from(error) {
-            AppError::Conflict(_) => AppError::Conflict(format!(
-                "experiment {name} changed meanwhile; reload and try again"
-            )),
+            AppError::Conflict(_) | AppError::BadRequest(_) | AppError::Unavailable(_) => {
+                AppError::Conflict(format!(
+                    "the trial budget of {name} changed meanwhile; reload and try again"
+                ))
+            }
             other => other,
         })?;
+    Ok(())
+}
+
+/// Deletes the experiment's pending and running trials (one list call, then one delete each;
+/// at most `parallelTrialCount` of them). One already gone is fine.
+async fn delete_active_trials(
+    client: &kube::Client,
+    namespace: &str,
+    experiment: &str,
+) -> Result<(), AppError> {
+    let trials = list_json(
+        client,
+        &Scope::One(namespace.to_string()),
+        &trials_resource(),
+        &ListParams::default().labels(&label_selector(experiment)),
+    )
+    .await?;
+    let api = Api::<DynamicObject>::namespaced_with(client.clone(), namespace, &trials_resource());
+    for trial in &trials {
+        let (state, _) = katib_domain::trial_state(trial);
+        if state.is_finished() {
+            continue;
+        }
+        let Some(name) = trial.pointer("/metadata/name").and_then(Value::as_str) else {
+            continue;
+        };
+        match api.delete(name, &DeleteParams::background()).await {
+            Ok(_) => {}
+            Err(error) => match AppError::from(error) {
+                AppError::NotFound(_) => {}
+                other => return Err(other),
+            },
+        }
+    }
     Ok(())
 }
 

@@ -79,7 +79,7 @@ async fn follow_experiments(
             }
             Ok(watcher::Event::InitDone) => {
                 let mut rows = listing.take().unwrap_or_default();
-                rows.sort_by(|a, b| key(a).cmp(&key(b)));
+                rows.sort_by_key(key);
                 sent = rows.iter().map(|row| (key(row), row.clone())).collect();
                 ExperimentChange::Snapshot(rows)
             }
