@@ -309,6 +309,27 @@ async fn an_experiment_runs_to_completion_with_learning_curves_over_grpc() {
     let last = points.last().unwrap()["value"].as_f64().unwrap();
     assert!((latest - last).abs() < 1e-9, "{latest} vs {last}");
 
+    // The dashboard passed on what the sandbox's katib-db-manager holds, point for point.
+    let mut grpc = server::katib_grpc::db_manager_client::DbManagerClient::connect(
+        dashboard.sandbox.katib_db_url(),
+    )
+    .await
+    .unwrap();
+    let direct = grpc
+        .get_observation_log(server::katib_grpc::GetObservationLogRequest {
+            trial_name: best.clone(),
+            metric_name: "loss".into(),
+            start_time: String::new(),
+            end_time: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .observation_log
+        .unwrap()
+        .metric_logs;
+    assert_eq!(direct.len(), points.len());
+
     // A trial that isn't this experiment's is not asked for.
     let (status, error) = call_json(
         &dashboard,

@@ -1,0 +1,39 @@
+// The experiment page with 10,000 trials in Chromium: from navigation until the page is
+// hydrated with its trials table drawn (interactive), then each plot from the click on the
+// Plots tab until its SVG is in the page. Prints the median of several rounds. Not a test
+// (timings vary by machine); run it by hand against the bench's server:
+//   cargo leptos build --release
+//   KFDASH_BENCH_SERVE=127.0.0.1:3391 KFDASH_BENCH_SITE=target/site cargo bench -p server --bench katib &
+//   node end2end/bench/katib.mjs http://127.0.0.1:3391
+import { chromium } from '@playwright/test';
+
+const base = process.argv[2] ?? 'http://127.0.0.1:3391';
+const rounds = Number(process.argv[3] ?? 5);
+const path = '/experiments/kubeflow-user-example-com/ten-thousand';
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const times = { interactive: [], trials: [], plots: [] };
+for (let round = 0; round < rounds; round++) {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const started = Date.now();
+  await page.goto(`${base}${path}`);
+  await page.waitForSelector('[data-hydrated=true]', { state: 'attached', timeout: 60_000 });
+  times.interactive.push(Date.now() - started);
+  const tabs = async (id, selector) => {
+    const t0 = await page.evaluate(() => performance.now());
+    await page.getByTestId(id).click();
+    await page.waitForSelector(selector, { timeout: 60_000 });
+    return (await page.evaluate(() => performance.now())) - t0;
+  };
+  times.trials.push(await tabs('tab-trials', '[data-testid=trial-row]'));
+  times.plots.push(
+    await tabs('tab-plots', '[data-testid=plot-parameters] svg'),
+  );
+  await page.close();
+}
+await browser.close();
+console.log(`${path}, medians of ${rounds}:`);
+console.log(`  navigation → hydrated and interactive   ${median(times.interactive)} ms`);
+console.log(`  Trials tab → 50 of 10,000 rows drawn     ${median(times.trials).toFixed(0)} ms`);
+console.log(`  Plots tab → three 10,000-trial plots     ${median(times.plots).toFixed(0)} ms`);
