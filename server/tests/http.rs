@@ -351,7 +351,7 @@ async fn base_path_serves_pages_assets_and_functions_under_the_prefix() {
             "/kubeflow",
             "/kubeflow/",
             "/kubeflow/notebooks",
-            "/kubeflow/experiments/tune-1",
+            "/kubeflow/experiments/kubeflow-user-example-com/tune-1",
         ] {
             let (response, body) = get_page(&app, page).await;
             assert_eq!(response.status(), StatusCode::OK, "{flag}: {page}");
