@@ -331,13 +331,14 @@ async fn every_bad_input_names_its_field_and_creates_nothing() {
         .unwrap();
     let (status, _) = answer(&dashboard, request).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    // Streamed without a length, it is cut off at the limit and refused as unreadable.
+    // Streamed without a length, it is cut off at the limit and refused as too large.
     let request = signed(Request::post("/api/notebooks/create"), OWNER)
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(huge))
         .unwrap();
     let (status, error) = answer(&dashboard, request).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{error}");
+    assert_eq!(error["kind"], "too_large", "{error}");
     assert_eq!(notebook_names(&dashboard, NS).await, notebooks_before);
     assert_eq!(claim_names(&dashboard, NS).await, claims_before);
 }
