@@ -111,7 +111,7 @@ pub fn ExperimentsPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Experiments" />
+        <Title text="Experiments (Katib)" />
         <div class="page-heading page-heading--actions">
             <div>
                 <h1 data-testid="page-title">"Experiments (Katib)"</h1>
