@@ -3,7 +3,7 @@
 //! `katib.kubeflow.org/experiment`), never one request per trial. Learning curves come from
 //! katib-db-manager over gRPC, after the user was allowed to read the trial.
 
-use super::{Cluster, Scope, SignedInUser, list_json};
+use super::{Cluster, Scope, SignedInUser, list_json, list_of};
 use crate::domain::katib as katib_domain;
 use crate::model::AppError;
 use crate::model::katib::{
@@ -113,15 +113,31 @@ pub async fn view(
 ) -> Result<ExperimentView, AppError> {
     check_name("experiment", name)?;
     let client = cluster.as_user(user)?;
-    let scope = Scope::One(namespace.to_string());
-    let resource = trials_resource();
-    let selector = label_selector(name);
-    let params = ListParams::default().labels(&selector);
     let (experiment, trials) = futures::try_join!(
         get_experiment(&client, namespace, name),
-        list_json(&client, &scope, &resource, &params)
+        list_trials(&client, namespace, name)
     )?;
     Ok(katib_domain::experiment_view(&experiment, &trials))
+}
+
+/// The experiment's trials in one list call (its label), each cut down to what the pages read
+/// ([`katib_domain::ListedTrial`]).
+async fn list_trials(
+    client: &kube::Client,
+    namespace: &str,
+    experiment: &str,
+) -> Result<Vec<Value>, AppError> {
+    let trials = list_of::<katib_domain::ListedTrial>(
+        client,
+        &Scope::One(namespace.to_string()),
+        &trials_resource(),
+        &ListParams::default().labels(&label_selector(experiment)),
+    )
+    .await?;
+    Ok(trials
+        .into_iter()
+        .map(katib_domain::ListedTrial::into_value)
+        .collect())
 }
 
 /// A trial's page: the trial, and the names of its pods for their logs.
@@ -370,13 +386,7 @@ async fn delete_active_trials(
     namespace: &str,
     experiment: &str,
 ) -> Result<(), AppError> {
-    let trials = list_json(
-        client,
-        &Scope::One(namespace.to_string()),
-        &trials_resource(),
-        &ListParams::default().labels(&label_selector(experiment)),
-    )
-    .await?;
+    let trials = list_trials(client, namespace, experiment).await?;
     let api = Api::<DynamicObject>::namespaced_with(client.clone(), namespace, &trials_resource());
     for trial in &trials {
         let (state, _) = katib_domain::trial_state(trial);
@@ -426,17 +436,12 @@ pub async fn observation_logs(
     }
     // One list call tells which of the asked trials are this experiment's and readable.
     let client = cluster.as_user(user)?;
-    let owned: std::collections::HashSet<String> = list_json(
-        &client,
-        &Scope::One(namespace.to_string()),
-        &trials_resource(),
-        &ListParams::default().labels(&label_selector(experiment)),
-    )
-    .await?
-    .iter()
-    .filter_map(|trial| trial.pointer("/metadata/name").and_then(Value::as_str))
-    .map(str::to_owned)
-    .collect();
+    let owned: std::collections::HashSet<String> = list_trials(&client, namespace, experiment)
+        .await?
+        .iter()
+        .filter_map(|trial| trial.pointer("/metadata/name").and_then(Value::as_str))
+        .map(str::to_owned)
+        .collect();
     if let Some(stranger) = trials.iter().find(|trial| !owned.contains(*trial)) {
         return Err(AppError::NotFound(format!(
             "trial {stranger} of experiment {namespace}/{experiment}"

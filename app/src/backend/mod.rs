@@ -146,10 +146,22 @@ pub async fn list_json(
     resource: &kube::core::ApiResource,
     params: &kube::api::ListParams,
 ) -> Result<Vec<serde_json::Value>, AppError> {
+    list_of(client, scope, resource, params).await
+}
+
+/// [`list_json`], each item deserialized as `T`: a type that keeps only what its caller reads
+/// skips the rest of every object instead of building it.
+pub async fn list_of<T: serde::de::DeserializeOwned>(
+    client: &kube::Client,
+    scope: &Scope,
+    resource: &kube::core::ApiResource,
+    params: &kube::api::ListParams,
+) -> Result<Vec<T>, AppError> {
     #[derive(serde::Deserialize)]
-    struct List {
-        #[serde(default)]
-        items: Vec<serde_json::Value>,
+    #[serde(bound = "T: serde::de::DeserializeOwned")]
+    struct List<T> {
+        #[serde(default = "Vec::new")]
+        items: Vec<T>,
     }
     let namespace = match scope {
         Scope::All => None,
@@ -159,7 +171,7 @@ pub async fn list_json(
     let request = kube::core::Request::new(url)
         .list(params)
         .map_err(|error| AppError::Internal(format!("a list request: {error}")))?;
-    let list: List = client.request(request).await?;
+    let list: List<T> = client.request(request).await?;
     Ok(list.items)
 }
 

@@ -13,6 +13,7 @@ pub mod notebook_edit;
 pub mod notebook_index;
 pub mod notebook_list;
 pub mod notebook_status;
+pub mod pick;
 pub mod pipeline;
 pub mod quantity;
 pub mod run_params;

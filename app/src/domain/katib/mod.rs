@@ -24,7 +24,8 @@ pub use metrics::{
     strategy_for,
 };
 pub use read::{
-    experiment_row, experiment_state, experiment_view, optimal_trial, trial_state, trial_view,
+    ListedTrial, experiment_row, experiment_state, experiment_view, optimal_trial, trial_state,
+    trial_view,
 };
 pub use validate::{Problem, Validated, validate_experiment};
 pub use yaml::object_yaml;

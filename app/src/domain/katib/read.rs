@@ -3,6 +3,7 @@
 use super::EXPERIMENT_LABEL;
 use super::metrics::{metric_columns, metric_value, number, pick};
 use super::yaml::object_yaml;
+use crate::domain::pick::Pick;
 use crate::model::katib::{
     AlgorithmView, ExperimentKind, ExperimentRow, ExperimentState, ExperimentView, KatibCondition,
     MetricColumn, MetricValue, ObjectiveType, OptimalTrial, ParameterKind, ParameterSpec,
@@ -361,6 +362,41 @@ impl<'a> Columns<'a> {
             started: owned(status, "startTime"),
             completed: owned(status, "completionTime"),
         }
+    }
+}
+
+/// The part of a listed trial that [`experiment_view`] reads, and nothing else. A trial as the
+/// API lists it also carries its whole `runSpec` (the job Katib runs), the metrics collector
+/// and `managedFields`, which at 10,000 trials are most of the list's bytes; deserialized
+/// straight from the list response into this, those are skipped by the parser instead of
+/// built into values and dropped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedTrial(Value);
+
+const LISTED_TRIAL: Pick = Pick::Fields(&[
+    (
+        "metadata",
+        Pick::Fields(&[
+            ("name", Pick::All),
+            ("namespace", Pick::All),
+            ("labels", Pick::All),
+            ("creationTimestamp", Pick::All),
+        ]),
+    ),
+    ("spec", Pick::Fields(&[("parameterAssignments", Pick::All)])),
+    ("status", Pick::All),
+]);
+
+impl<'de> serde::Deserialize<'de> for ListedTrial {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde::de::DeserializeSeed::deserialize(LISTED_TRIAL, deserializer).map(ListedTrial)
+    }
+}
+
+impl ListedTrial {
+    /// The kept fields as a trial object, for [`experiment_view`].
+    pub fn into_value(self) -> Value {
+        self.0
     }
 }
 

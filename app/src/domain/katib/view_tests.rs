@@ -139,6 +139,101 @@ fn a_view_aligns_trials_with_columns_in_creation_order() {
     assert_eq!(best_trial(&view), Some(1));
 }
 
+/// A trial as a real cluster lists it: the parts the page reads, plus the run spec, the metrics
+/// collector, owner references and managed fields that [`ListedTrial`] leaves out.
+fn heavy(mut trial: Value) -> Value {
+    trial["apiVersion"] = json!("kubeflow.org/v1beta1");
+    trial["kind"] = json!("Trial");
+    trial["metadata"]["managedFields"] =
+        json!([{"manager": "katib-controller", "fieldsV1": {"f:spec": {}}}]);
+    trial["metadata"]["ownerReferences"] =
+        json!([{"kind": "Experiment", "name": "exp", "uid": "u"}]);
+    trial["metadata"]["uid"] = json!("trial-uid");
+    trial["spec"]["runSpec"] = json!({"apiVersion": "batch/v1", "kind": "Job",
+        "spec": {"template": {"spec": {"containers": [{"name": "training", "image": "busybox"}]}}}});
+    trial["spec"]["metricsCollector"] = json!({"collector": {"kind": "StdOut"}});
+    trial["spec"]["objective"] = minimize();
+    trial
+}
+
+fn listed(trial: &Value) -> Value {
+    serde_json::from_value::<ListedTrial>(trial.clone())
+        .unwrap()
+        .into_value()
+}
+
+#[test]
+fn a_listed_trial_keeps_what_the_view_reads_and_drops_the_rest() {
+    let trials = vec![
+        heavy(trial(
+            "exp-a",
+            "2026-01-01T00:00:01Z",
+            "Succeeded",
+            "0.02",
+            ("0.3", "0.9", "0.4"),
+        )),
+        heavy(trial(
+            "exp-b",
+            "2026-01-01T00:00:02Z",
+            "Running",
+            "0.05",
+            ("0.2", "0.9", "0.2"),
+        )),
+        // Odd shapes read the same both ways: no status, no spec, no namespace, another
+        // experiment's label.
+        json!({"metadata": {"name": "exp-new", "labels": {EXPERIMENT_LABEL: "exp"}}}),
+        json!({"metadata": {"name": "exp-bare", "namespace": "team", "labels": {EXPERIMENT_LABEL: "exp"}}, "spec": null, "status": "odd"}),
+        json!({"metadata": {"name": "stranger", "labels": {EXPERIMENT_LABEL: "other"}}}),
+    ];
+    let cut: Vec<Value> = trials.iter().map(listed).collect();
+    let kept = &cut[0];
+    for dropped in [
+        "/metadata/managedFields",
+        "/metadata/ownerReferences",
+        "/spec/runSpec",
+        "/spec/metricsCollector",
+        "/kind",
+    ] {
+        assert!(kept.pointer(dropped).is_none(), "{dropped} is left out");
+    }
+    assert_eq!(kept["metadata"]["labels"][EXPERIMENT_LABEL], "exp");
+    assert_eq!(
+        kept["status"]["observation"],
+        trials[0]["status"]["observation"]
+    );
+    assert!(cut[2].get("status").is_none() && cut[2]["metadata"].get("namespace").is_none());
+    assert_eq!(cut[3]["spec"], Value::Null, "a null spec is no error");
+    let experiment = experiment(minimize(), json!({}));
+    let full = experiment_view(&experiment, &trials);
+    assert_eq!(full.trials.len(), 4);
+    assert_eq!(experiment_view(&experiment, &cut), full);
+}
+
+#[test]
+fn a_listed_nas_trial_keeps_its_reported_architecture() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/conformance/katib/fixtures/experiment-darts-succeeded.from-notebook.json"
+    ))
+    .unwrap();
+    let experiment: Value = serde_json::from_str(&text).unwrap();
+    let name = experiment["metadata"]["name"].as_str().unwrap();
+    let trial = heavy(json!({
+        "metadata": {"name": format!("{name}-t1"), "namespace": experiment["metadata"]["namespace"],
+                     "labels": {EXPERIMENT_LABEL: name}, "creationTimestamp": "2026-01-01T00:00:00Z"},
+        "spec": {"parameterAssignments": [{"name": "algorithm-settings", "value": "{'num_epochs': 1}"},
+                                          {"name": "search-space", "value": "['separable_convolution_3x3']"}]},
+        "status": {"conditions": [{"type": "Succeeded", "status": "True"}]},
+    }));
+    let full = experiment_view(&experiment, std::slice::from_ref(&trial));
+    assert_eq!(
+        full.parameters.len(),
+        2,
+        "NAS columns come from what trials were assigned"
+    );
+    assert_eq!(experiment_view(&experiment, &[listed(&trial)]), full);
+}
+
 #[test]
 fn the_best_trial_follows_katib_then_the_objective_with_ties_to_the_earliest() {
     let trials = vec![
