@@ -418,3 +418,113 @@ async fn base_path_serves_pages_assets_and_functions_under_the_prefix() {
         }
     }
 }
+
+#[tokio::test]
+async fn answers_are_compressed_as_the_browser_accepts_but_pages_and_streams_are_not() {
+    let site = site().await;
+    let app = app(&site, &[]);
+    let experiment = |encoding: Option<&str>| {
+        let mut request = Request::post("/api/katib/experiments/get")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin")
+            .header("x-kfdash-csrf", "1");
+        if let Some(encoding) = encoding {
+            request = request.header(header::ACCEPT_ENCODING, encoding);
+        }
+        request
+            .body(Body::from(
+                "namespace=kubeflow-user-example-com&name=mnist-random",
+            ))
+            .unwrap()
+    };
+    let bytes = |response: axum::response::Response| async move {
+        let (parts, body) = response.into_parts();
+        (parts, body.collect().await.unwrap().to_bytes().to_vec())
+    };
+    let (plain_parts, plain) = bytes(app.clone().oneshot(experiment(None)).await.unwrap()).await;
+    assert_eq!(plain_parts.status, StatusCode::OK);
+    assert!(plain_parts.headers.get(header::CONTENT_ENCODING).is_none());
+    assert!(plain.len() > 50_000, "200 trials: {} bytes", plain.len());
+
+    // Chromium's header: brotli is preferred.
+    let (parts, body) = bytes(
+        app.clone()
+            .oneshot(experiment(Some("gzip, deflate, br, zstd")))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(parts.headers[header::CONTENT_ENCODING], "br");
+    assert!(
+        body.len() * 5 < plain.len(),
+        "{} of {}",
+        body.len(),
+        plain.len()
+    );
+    let mut decoded = Vec::new();
+    brotli::BrotliDecompress(&mut body.as_slice(), &mut decoded).unwrap();
+    assert_eq!(decoded, plain);
+
+    let (parts, body) = bytes(app.clone().oneshot(experiment(Some("gzip"))).await.unwrap()).await;
+    assert_eq!(parts.headers[header::CONTENT_ENCODING], "gzip");
+    let mut decoded = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(body.as_slice()),
+        &mut decoded,
+    )
+    .unwrap();
+    assert_eq!(decoded, plain);
+
+    // Static assets too.
+    std::fs::write(
+        site.dir.path().join("pkg/big.js"),
+        "let x = 1;\n".repeat(2_000),
+    )
+    .unwrap();
+    let response = app
+        .clone()
+        .oneshot(
+            Request::get("/pkg/big.js")
+                .header(header::ACCEPT_ENCODING, "br")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.headers()[header::CONTENT_ENCODING], "br");
+
+    // A page streams as it renders, so it goes out as it is.
+    let response = app
+        .clone()
+        .oneshot(
+            Request::get("/experiments")
+                .header(header::ACCEPT, "text/html")
+                .header(header::ACCEPT_ENCODING, "br, gzip")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers().get(header::CONTENT_ENCODING).is_none());
+
+    // So does a live stream, whose events must not wait in an encoder.
+    let response = app
+        .clone()
+        .oneshot(
+            Request::get("/api/watch/experiments?ns=kubeflow-user-example-com")
+                .header(header::ACCEPT, "text/event-stream")
+                .header(header::ACCEPT_ENCODING, "br, gzip")
+                .header("sec-fetch-site", "same-origin")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "text/event-stream"
+    );
+    assert!(response.headers().get(header::CONTENT_ENCODING).is_none());
+}
