@@ -231,8 +231,36 @@ impl Store {
         limit: Option<usize>,
         start_after: Option<&Key>,
     ) -> ListResult {
-        let state = self.read();
         let mut items = Vec::new();
+        let (revision, next) = self.visit(
+            resource,
+            namespace,
+            keep,
+            limit,
+            start_after,
+            &mut |object| items.push(object.clone()),
+        );
+        ListResult {
+            items,
+            revision,
+            next,
+        }
+    }
+
+    /// [`Store::list`] without copying: `each` sees every object the list would hold, in
+    /// order, while the store is locked for reading. Returns the revision and where the next
+    /// page starts. For answers written straight from the store (a list of 10,000 trials is
+    /// 30 MiB of objects to copy, then to drop).
+    pub fn visit(
+        &self,
+        resource: &'static ResourceType,
+        namespace: Option<&str>,
+        keep: &dyn Fn(&Value) -> bool,
+        limit: Option<usize>,
+        start_after: Option<&Key>,
+        each: &mut dyn FnMut(&Value),
+    ) -> (u64, Option<Key>) {
+        let state = self.read();
         let mut next = None;
         if let Some(objects) = state.objects.get(&type_key(resource)) {
             let range: Box<dyn Iterator<Item = (&Key, &Value)>> = match (namespace, start_after) {
@@ -245,6 +273,8 @@ impl Store {
                 }
                 (None, None) => Box::new(objects.iter()),
             };
+            let mut seen = 0;
+            let mut last: Option<&Key> = None;
             for (key, object) in range {
                 if let Some(namespace) = namespace
                     && resource.namespaced
@@ -258,18 +288,16 @@ impl Store {
                 if !keep(object) {
                     continue;
                 }
-                if limit.is_some_and(|limit| items.len() >= limit) {
-                    next = Some(items_last_key(&items));
+                if limit.is_some_and(|limit| seen >= limit) {
+                    next = last.cloned();
                     break;
                 }
-                items.push(object.clone());
+                each(object);
+                seen += 1;
+                last = Some(key);
             }
         }
-        ListResult {
-            items,
-            revision: state.revision,
-            next,
-        }
+        (state.revision, next)
     }
 
     pub fn create(
@@ -646,14 +674,6 @@ impl Store {
             .store(revision, std::sync::atomic::Ordering::Release);
         Ok(count)
     }
-}
-
-fn items_last_key(items: &[Value]) -> Key {
-    let last = items.last().expect("a cut list has items");
-    (
-        meta_str(last, "namespace").unwrap_or_default().to_string(),
-        meta_str(last, "name").unwrap_or_default().to_string(),
-    )
 }
 
 fn namespace_has_content(state: &State, namespace: &str) -> bool {
