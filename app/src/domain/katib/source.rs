@@ -3,6 +3,7 @@
 
 use super::MAX_EXPERIMENT_BYTES;
 use super::validate::Problem;
+use crate::domain::pipeline::tree::KeyText;
 use crate::domain::pipeline::{MAX_ALIAS_EXPANSION, MAX_NESTING_DEPTH, MAX_YAML_ALIASES};
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
@@ -334,53 +335,6 @@ impl<'de> Visitor<'de> for NodeVisitor {
             value: Value::Object(values),
             lines: Lines::Map(lines),
         })
-    }
-}
-
-/// A mapping key: any scalar, as text (`1:` and `true:` are keys too).
-struct KeyText(String);
-
-impl<'de> Deserialize<'de> for KeyText {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(KeyVisitor)
-    }
-}
-
-struct KeyVisitor;
-
-impl Visitor<'_> for KeyVisitor {
-    type Value = KeyText;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a mapping key (text)")
-    }
-
-    fn visit_bool<E>(self, flag: bool) -> Result<KeyText, E> {
-        Ok(KeyText(flag.to_string()))
-    }
-
-    fn visit_i64<E>(self, number: i64) -> Result<KeyText, E> {
-        Ok(KeyText(number.to_string()))
-    }
-
-    fn visit_u64<E>(self, number: u64) -> Result<KeyText, E> {
-        Ok(KeyText(number.to_string()))
-    }
-
-    fn visit_f64<E>(self, number: f64) -> Result<KeyText, E> {
-        Ok(KeyText(number.to_string()))
-    }
-
-    fn visit_str<E>(self, text: &str) -> Result<KeyText, E> {
-        Ok(KeyText(text.to_owned()))
-    }
-
-    fn visit_string<E>(self, text: String) -> Result<KeyText, E> {
-        Ok(KeyText(text))
-    }
-
-    fn visit_unit<E>(self) -> Result<KeyText, E> {
-        Ok(KeyText("null".into()))
     }
 }
 

@@ -12,7 +12,7 @@ pub mod synthetic;
 #[cfg(test)]
 mod tests;
 mod text;
-mod tree;
+pub(crate) mod tree;
 pub mod view;
 
 use crate::model::pipeline::{PipelineGraph, PipelineParseError};

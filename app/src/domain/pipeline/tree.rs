@@ -201,8 +201,9 @@ impl<'de> Visitor<'de> for TreeVisitor {
     }
 }
 
-/// A mapping key: any scalar, as text (`1:` and `true:` are keys too).
-struct KeyText(String);
+/// A mapping key: any scalar, as text (`1:` and `true:` are keys too). Katib's reader keys
+/// its mappings the same way.
+pub(crate) struct KeyText(pub(crate) String);
 
 impl<'de> Deserialize<'de> for KeyText {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
