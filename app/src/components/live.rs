@@ -14,6 +14,23 @@ pub enum LiveState {
     Reconnecting,
 }
 
+/// Whether the page is following its stream: a dot and a word, for lists, graphs and tables
+/// that update live.
+#[component]
+pub fn LiveBadge(live: ReadSignal<LiveState>) -> impl IntoView {
+    let state = move || match live.get() {
+        LiveState::Live => ("live", "Live"),
+        LiveState::Connecting => ("connecting", "Connecting…"),
+        LiveState::Reconnecting => ("reconnecting", "Reconnecting…"),
+    };
+    view! {
+        <span class="live" data-testid="live-state" data-state=move || state().0>
+            <span class="live__dot" aria-hidden="true"></span>
+            {move || state().1}
+        </span>
+    }
+}
+
 /// Follows the stream at `url` (None: nothing to follow), handing each message to `on_change`.
 /// Reopens when the URL changes; closes when the component goes away.
 pub fn follow<T, F>(url: Signal<Option<String>>, on_change: F) -> ReadSignal<LiveState>

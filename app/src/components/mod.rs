@@ -8,5 +8,6 @@ pub mod graph;
 pub mod icon;
 pub mod layout;
 pub mod live;
+pub mod sort_header;
 pub mod theme_toggle;
 pub mod toast;

@@ -5,7 +5,8 @@ use super::{ExperimentStateBadge, experiment_path};
 use crate::api::katib::list_katib_experiments;
 use crate::components::icon::{Icon, IconKind};
 use crate::components::layout::use_links;
-use crate::components::live::{LiveState, follow, now_seconds};
+use crate::components::live::{LiveBadge, follow, now_seconds};
+use crate::components::sort_header::SortHeader;
 use crate::domain::experiment_list::{self, SortKey, format_value};
 use crate::domain::nav::ALL_NAMESPACES;
 use crate::domain::notebook_list::ago;
@@ -83,31 +84,8 @@ pub fn ExperimentsPage() -> impl IntoView {
     };
 
     let header = move |label: &'static str, key: SortKey| {
-        let aria = move || match sort.get() {
-            (current, false) if current == key => "ascending",
-            (current, true) if current == key => "descending",
-            _ => "none",
-        };
-        view! {
-            <th aria-sort=aria>
-                <button type="button" class="sort-button" data-testid=format!("sort-{}", label.to_lowercase())
-                    on:click=move |_| sort.update(|(current, descending)| {
-                        if *current == key {
-                            *descending = !*descending;
-                        } else {
-                            *current = key;
-                            *descending = false;
-                        }
-                    })>
-                    {label}
-                    <span class="sort-button__arrow" aria-hidden="true">{move || match aria() {
-                        "ascending" => "▲",
-                        "descending" => "▼",
-                        _ => "",
-                    }}</span>
-                </button>
-            </th>
-        }
+        let testid = format!("sort-{}", label.to_lowercase());
+        view! { <SortHeader label=label.to_string() key sort testid=Some(testid) /> }
     };
 
     view! {
@@ -143,18 +121,7 @@ pub fn ExperimentsPage() -> impl IntoView {
                         .into_iter().map(|state| view! { <option value=state.label()>{state.label()}</option> }).collect_view()}
                 </select>
             </label>
-            <span class="live" data-testid="live-state" data-state=move || match live.get() {
-                LiveState::Live => "live",
-                LiveState::Connecting => "connecting",
-                LiveState::Reconnecting => "reconnecting",
-            }>
-                <span class="live__dot" aria-hidden="true"></span>
-                {move || match live.get() {
-                    LiveState::Live => "Live",
-                    LiveState::Connecting => "Connecting…",
-                    LiveState::Reconnecting => "Reconnecting…",
-                }}
-            </span>
+            <LiveBadge live />
         </div>
         {move || stream_error.get().map(|error| view! { <p class="form-error" role="alert">{error}</p> })}
         <Transition fallback=|| view! { <p class="muted">"Loading experiments…"</p> }>

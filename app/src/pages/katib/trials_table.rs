@@ -5,6 +5,7 @@
 
 use super::{TrialStateBadge, trial_path, value_text};
 use crate::components::layout::use_links;
+use crate::components::sort_header::SortHeader;
 use crate::domain::trial_table::{Column, ordered};
 use crate::model::katib::{ExperimentView, ObjectiveType, TrialState};
 use leptos::prelude::*;
@@ -46,30 +47,8 @@ pub fn TrialsTable(
     });
 
     let header = move |label: String, title: String, column: Column| {
-        let aria = move || match sort.get() {
-            (current, false) if current == column => "ascending",
-            (current, true) if current == column => "descending",
-            _ => "none",
-        };
-        view! {
-            <th aria-sort=aria title=title>
-                <button type="button" class="sort-button" on:click=move |_| sort.update(|(current, descending)| {
-                    if *current == column {
-                        *descending = !*descending;
-                    } else {
-                        *current = column;
-                        *descending = false;
-                    }
-                })>
-                    {label}
-                    <span class="sort-button__arrow" aria-hidden="true">{move || match aria() {
-                        "ascending" => "▲",
-                        "descending" => "▼",
-                        _ => "",
-                    }}</span>
-                </button>
-            </th>
-        }
+        let title = (!title.is_empty()).then_some(title);
+        view! { <SortHeader label key=column sort title /> }
     };
 
     let body = move || {

@@ -5,7 +5,8 @@ use super::{StatusBadge, connect_href, resources_text};
 use crate::api::{delete_notebook, list_notebooks, notebook_volumes, set_notebook_stopped};
 use crate::components::icon::{Icon, IconKind};
 use crate::components::layout::use_links;
-use crate::components::live::{LiveState, follow, now_seconds};
+use crate::components::live::{LiveBadge, LiveState, follow, now_seconds};
+use crate::components::sort_header::SortHeader;
 use crate::components::toast::use_toaster;
 use crate::domain::nav::ALL_NAMESPACES;
 use crate::domain::notebook_list::{self, SortKey};
@@ -153,34 +154,7 @@ pub fn NotebooksPage() -> impl IntoView {
     };
 
     let header = move |label: &'static str, key: SortKey| {
-        let aria = move || match sort.get() {
-            (current, false) if current == key => "ascending",
-            (current, true) if current == key => "descending",
-            _ => "none",
-        };
-        view! {
-            <th aria-sort=aria>
-                <button
-                    type="button"
-                    class="sort-button"
-                    on:click=move |_| sort.update(|(current, descending)| {
-                        if *current == key {
-                            *descending = !*descending;
-                        } else {
-                            *current = key;
-                            *descending = false;
-                        }
-                    })
-                >
-                    {label}
-                    <span class="sort-button__arrow" aria-hidden="true">{move || match aria() {
-                        "ascending" => "▲",
-                        "descending" => "▼",
-                        _ => "",
-                    }}</span>
-                </button>
-            </th>
-        }
+        view! { <SortHeader label=label.to_string() key sort /> }
     };
 
     view! {
@@ -208,18 +182,7 @@ pub fn NotebooksPage() -> impl IntoView {
                     on:input=move |event| filter.set(event_target_value(&event))
                 />
             </label>
-            <span class="live" data-testid="live-state" data-state=move || match live.get() {
-                LiveState::Live => "live",
-                LiveState::Connecting => "connecting",
-                LiveState::Reconnecting => "reconnecting",
-            }>
-                <span class="live__dot" aria-hidden="true"></span>
-                {move || match live.get() {
-                    LiveState::Live => "Live",
-                    LiveState::Connecting => "Connecting…",
-                    LiveState::Reconnecting => "Reconnecting…",
-                }}
-            </span>
+            <LiveBadge live />
         </div>
         <Transition fallback=|| view! { <p class="muted">"Loading notebooks…"</p> }>
             {move || initial.get().map(|result| match result {

@@ -9,7 +9,7 @@ use super::node_panel::NodePanel;
 use crate::api::pipelines::get_run;
 use crate::components::graph::GraphView;
 use crate::components::layout::use_links;
-use crate::components::live::{LiveState, follow, now_seconds};
+use crate::components::live::{LiveBadge, follow, now_seconds};
 use crate::components::toast::use_toaster;
 use crate::model::kfp::{GraphSource, RunAction, RunView};
 use crate::model::pipeline::{PipelineFormat, PipelineGraph};
@@ -278,21 +278,5 @@ fn RunDetails(opened: RunView) -> impl IntoView {
                 on_cancel=move || terminating.set(false)
             />
         </Show>
-    }
-}
-
-/// Whether the graph is following the workflow.
-#[component]
-fn LiveBadge(live: ReadSignal<LiveState>) -> impl IntoView {
-    let state = move || match live.get() {
-        LiveState::Live => ("live", "Live"),
-        LiveState::Connecting => ("connecting", "Connecting…"),
-        LiveState::Reconnecting => ("reconnecting", "Reconnecting…"),
-    };
-    view! {
-        <span class="live" data-testid="live-state" data-state=move || state().0>
-            <span class="live__dot" aria-hidden="true"></span>
-            {move || state().1}
-        </span>
     }
 }
