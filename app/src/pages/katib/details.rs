@@ -3,11 +3,10 @@
 
 use super::plots::Plots;
 use super::trials_table::TrialsTable;
-use super::{ConditionsTable, ExperimentStateBadge, MetricsTable, trial_path};
+use super::{ConditionsTable, ExperimentStateBadge, MetricsTable, experiment_changes, trial_path};
 use crate::api::katib::{get_katib_experiment, katib_experiment_action};
 use crate::components::icon::{Icon, IconKind};
 use crate::components::layout::{use_href_navigate, use_links};
-use crate::components::live::follow;
 use crate::components::toast::use_toaster;
 use crate::domain::experiment_list::format_value;
 use crate::model::katib::{
@@ -50,18 +49,7 @@ pub fn ExperimentPage() -> impl IntoView {
     let params = use_params_map();
     let namespace = Memo::new(move |_| params.read().get("namespace").unwrap_or_default());
     let name = Memo::new(move |_| params.read().get("name").unwrap_or_default());
-    let changes = RwSignal::new(0u64);
-    let stream_url = Signal::derive(move || {
-        let query: String = form_urlencoded::Serializer::new(String::new())
-            .append_pair("ns", &namespace.get())
-            .append_pair("name", &name.get())
-            .finish();
-        Some(format!(
-            "{}/api/watch/experiment?{query}",
-            links.read().base
-        ))
-    });
-    let _live = follow::<u64, _>(stream_url, move |count| changes.set(count));
+    let changes = experiment_changes(namespace, name);
     let data = Resource::new(
         move || (namespace.get(), name.get(), changes.get()),
         |(namespace, name, _)| get_katib_experiment(namespace, name),

@@ -140,3 +140,23 @@ fn experiment_path(namespace: &str, name: &str) -> String {
 fn trial_path(namespace: &str, experiment: &str, trial: &str) -> String {
     format!("/experiments/{namespace}/{experiment}/trials/{trial}")
 }
+
+/// How many times the experiment or its trials changed since the page opened, from the
+/// server's `/api/watch/experiment` stream (at most one tick a second): the experiment and
+/// trial pages reload their data when it moves.
+fn experiment_changes(namespace: Memo<String>, name: Memo<String>) -> ReadSignal<u64> {
+    let links = crate::components::layout::use_links();
+    let (changes, set_changes) = signal(0u64);
+    let url = Signal::derive(move || {
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("ns", &namespace.get())
+            .append_pair("name", &name.get())
+            .finish();
+        Some(format!(
+            "{}/api/watch/experiment?{query}",
+            links.read().base
+        ))
+    });
+    let _live = crate::components::live::follow::<u64, _>(url, move |count| set_changes.set(count));
+    changes
+}

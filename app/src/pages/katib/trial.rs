@@ -1,11 +1,10 @@
 //! A trial's page: its parameters, metrics (min, max, latest), conditions, learning curves
 //! for every metric, and its pods' logs. Reloaded when the experiment's trials change.
 
-use super::{ConditionsTable, MetricsTable, TrialStateBadge, experiment_path};
+use super::{ConditionsTable, MetricsTable, TrialStateBadge, experiment_changes, experiment_path};
 use crate::api::katib::{get_katib_trial, katib_observation_logs, katib_trial_log};
 use crate::charts;
 use crate::components::layout::use_links;
-use crate::components::live::follow;
 use crate::model::katib::{ObservationLogs, TrialView};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -21,18 +20,7 @@ pub fn TrialPage() -> impl IntoView {
     let namespace = Memo::new(move |_| params.read().get("namespace").unwrap_or_default());
     let experiment = Memo::new(move |_| params.read().get("name").unwrap_or_default());
     let trial = Memo::new(move |_| params.read().get("trial").unwrap_or_default());
-    let changes = RwSignal::new(0u64);
-    let stream_url = Signal::derive(move || {
-        let query: String = form_urlencoded::Serializer::new(String::new())
-            .append_pair("ns", &namespace.get())
-            .append_pair("name", &experiment.get())
-            .finish();
-        Some(format!(
-            "{}/api/watch/experiment?{query}",
-            links.read().base
-        ))
-    });
-    let _live = follow::<u64, _>(stream_url, move |count| changes.set(count));
+    let changes = experiment_changes(namespace, experiment);
     let data = Resource::new(
         move || (namespace.get(), trial.get(), changes.get()),
         |(namespace, trial, _)| get_katib_trial(namespace, trial),
@@ -65,7 +53,7 @@ pub fn TrialPage() -> impl IntoView {
     }
 }
 
-fn trial_page(view: TrialView, changes: RwSignal<u64>) -> impl IntoView {
+fn trial_page(view: TrialView, changes: ReadSignal<u64>) -> impl IntoView {
     let metric_names: Vec<String> = view.metrics.iter().map(|m| m.name.clone()).collect();
     let metric_names = if metric_names.is_empty() {
         vec![view.objective_metric.clone()]
@@ -122,7 +110,7 @@ fn TrialCurve(
     experiment: String,
     trial: String,
     metric: String,
-    changes: RwSignal<u64>,
+    changes: ReadSignal<u64>,
 ) -> impl IntoView {
     let logs = LocalResource::new({
         let metric = metric.clone();
@@ -160,7 +148,7 @@ fn PodLogs(
     namespace: String,
     trial: String,
     pods: Vec<String>,
-    changes: RwSignal<u64>,
+    changes: ReadSignal<u64>,
 ) -> impl IntoView {
     if pods.is_empty() {
         return view! { <p class="muted" data-testid="trial-no-pods">"This trial has no pods now: they have not started yet, or were cleaned up when the trial finished."</p> }.into_any();
