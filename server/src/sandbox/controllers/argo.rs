@@ -71,35 +71,15 @@ pub fn reconcile(controllers: &Arc<Controllers>, namespace: &str, name: &str) {
     }
 }
 
-/// Schedules the workflow's next step once (timers are keyed by uid).
+/// Schedules the workflow's next step, unless one is already scheduled.
 fn step_later(controllers: &Arc<Controllers>, workflow: &Value) {
-    let Some(uid) = store::meta_str(workflow, "uid").map(str::to_owned) else {
-        return;
-    };
-    let timers = || controllers.timers.lock().unwrap_or_else(|p| p.into_inner());
-    if !timers().insert(uid.clone()) {
-        return;
-    }
-    let controllers = controllers.clone();
-    let namespace = store::meta_str(workflow, "namespace")
-        .unwrap_or_default()
-        .to_string();
-    let name = store::meta_str(workflow, "name")
-        .unwrap_or_default()
-        .to_string();
-    tokio::spawn(async move {
-        tokio::time::sleep(controllers.pace.step).await;
-        controllers
-            .timers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&uid);
+    controllers.after_a_pace(workflow, |controllers, namespace, name, uid| {
         let still_there = controllers
             .store
-            .get(workflows(), &namespace, &name)
-            .is_ok_and(|current| store::meta_str(&current, "uid") == Some(uid.as_str()));
+            .get(workflows(), namespace, name)
+            .is_ok_and(|current| store::meta_str(&current, "uid") == Some(uid));
         if still_there {
-            step(&controllers.store, &namespace, &name, &store::now_rfc3339());
+            step(&controllers.store, namespace, name, &store::now_rfc3339());
         }
     });
 }

@@ -137,6 +137,38 @@ pub(crate) struct Controllers {
 }
 
 impl Controllers {
+    /// Runs `step(controllers, namespace, name, uid)` for `object` one pace from now, once:
+    /// while a step is scheduled for its uid, asking again does nothing. The timer is cleared
+    /// just before the step runs, so the changes the step writes can schedule the next one.
+    pub(crate) fn after_a_pace<F>(self: &Arc<Self>, object: &Value, step: F)
+    where
+        F: FnOnce(&Arc<Self>, &str, &str, &str) + Send + 'static,
+    {
+        let Some(uid) = store::meta_str(object, "uid").map(str::to_owned) else {
+            return;
+        };
+        let timers = || self.timers.lock().unwrap_or_else(|p| p.into_inner());
+        if !timers().insert(uid.clone()) {
+            return;
+        }
+        let controllers = self.clone();
+        let namespace = store::meta_str(object, "namespace")
+            .unwrap_or_default()
+            .to_string();
+        let name = store::meta_str(object, "name")
+            .unwrap_or_default()
+            .to_string();
+        tokio::spawn(async move {
+            tokio::time::sleep(controllers.pace.step).await;
+            controllers
+                .timers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&uid);
+            step(&controllers, &namespace, &name, &uid);
+        });
+    }
+
     fn resync(self: &Arc<Self>) {
         for profile in self
             .store

@@ -213,36 +213,12 @@ fn waiting(pod: &Value, reason: &str) -> bool {
         })
 }
 
-/// Schedules the pod's next phase once (timers are keyed by pod uid).
+/// Schedules the pod's next phase, unless one is already scheduled.
 fn advance_later(controllers: &Arc<Controllers>, pod: &Value) {
-    let Some(uid) = store::meta_str(pod, "uid").map(str::to_owned) else {
-        return;
-    };
     if pod.pointer("/status/phase").and_then(Value::as_str) == Some("Running") || stuck(pod) {
         return;
     }
-    if !controllers
-        .timers
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(uid.clone())
-    {
-        return;
-    }
-    let controllers = controllers.clone();
-    let namespace = store::meta_str(pod, "namespace")
-        .unwrap_or_default()
-        .to_string();
-    let name = store::meta_str(pod, "name").unwrap_or_default().to_string();
-    tokio::spawn(async move {
-        tokio::time::sleep(controllers.pace.step).await;
-        controllers
-            .timers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&uid);
-        step(&controllers, &namespace, &name, &uid);
-    });
+    controllers.after_a_pace(pod, step);
 }
 
 /// One phase forward: scheduled (or unschedulable) → creating → running; or, for an image

@@ -147,39 +147,7 @@ fn reconcile_at(store: &Store, namespace: &str, name: &str, now: &str) {
     let exhausted = store
         .get(suggestions(), namespace, name)
         .is_ok_and(|suggestion| conditions::is_true(&conditions::of(&suggestion), "Exhausted"));
-    let ending = if summary.goal_reached {
-        Some((
-            "Succeeded",
-            "ExperimentGoalReached",
-            "Experiment has succeeded because Objective goal has reached",
-        ))
-    } else if spec.max_failed.is_some_and(|most| {
-        let failed = summary.count(State::Failed) + summary.count(State::MetricsUnavailable);
-        failed != 0 && failed >= most
-    }) {
-        Some((
-            "Failed",
-            "ExperimentFailed",
-            "Experiment has failed because max failed count has reached",
-        ))
-    } else if spec
-        .max_trials
-        .is_some_and(|max| summary.completed() >= max)
-    {
-        Some((
-            "Succeeded",
-            "ExperimentMaxTrialsReached",
-            "Experiment has succeeded because max trial count has reached",
-        ))
-    } else if exhausted && summary.active() == 0 {
-        Some((
-            "Succeeded",
-            "ExperimentSuggestionEndReached",
-            "Experiment has succeeded because suggestion service has reached the end",
-        ))
-    } else {
-        None
-    };
+    let ending = ending(&spec, &summary, exhausted);
     match ending {
         Some((kind, reason, message)) => {
             conditions::finish(&mut conditions, kind, reason, message, now);
@@ -213,6 +181,52 @@ fn reconcile_at(store: &Store, namespace: &str, name: &str, now: &str) {
     }
     status["conditions"] = json!(conditions);
     let _ = write_status(store, experiments(), namespace, name, status);
+}
+
+/// How an experiment ends, as Katib writes it: the condition, its reason and its message.
+type Ending = (&'static str, &'static str, &'static str);
+
+const GOAL_REACHED: Ending = (
+    "Succeeded",
+    "ExperimentGoalReached",
+    "Experiment has succeeded because Objective goal has reached",
+);
+const TOO_MANY_FAILED: Ending = (
+    "Failed",
+    "ExperimentFailed",
+    "Experiment has failed because max failed count has reached",
+);
+const MAX_TRIALS_REACHED: Ending = (
+    "Succeeded",
+    "ExperimentMaxTrialsReached",
+    "Experiment has succeeded because max trial count has reached",
+);
+const SUGGESTIONS_EXHAUSTED: Ending = (
+    "Succeeded",
+    "ExperimentSuggestionEndReached",
+    "Experiment has succeeded because suggestion service has reached the end",
+);
+
+/// Whether the experiment ends now, and how; Katib checks in this order.
+fn ending(spec: &Spec, summary: &Summary, exhausted: bool) -> Option<Ending> {
+    let failed = summary.count(State::Failed) + summary.count(State::MetricsUnavailable);
+    if summary.goal_reached {
+        Some(GOAL_REACHED)
+    } else if spec
+        .max_failed
+        .is_some_and(|most| failed != 0 && failed >= most)
+    {
+        Some(TOO_MANY_FAILED)
+    } else if spec
+        .max_trials
+        .is_some_and(|max| summary.completed() >= max)
+    {
+        Some(MAX_TRIALS_REACHED)
+    } else if exhausted && summary.active() == 0 {
+        Some(SUGGESTIONS_EXHAUSTED)
+    } else {
+        None
+    }
 }
 
 /// First sight of an experiment: the defaults Katib's webhook would have written, then

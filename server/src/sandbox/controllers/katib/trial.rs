@@ -142,34 +142,12 @@ pub fn reconcile(controllers: &Arc<Controllers>, namespace: &str, name: &str) {
     }
 }
 
-/// Schedules the trial's next step once (timers are keyed by uid).
+/// Schedules the trial's next step, unless one is already scheduled; after a step that
+/// leaves it active, the next.
 fn tick_later(controllers: &Arc<Controllers>, trial: &Value) {
-    let Some(uid) = store::meta_str(trial, "uid").map(str::to_owned) else {
-        return;
-    };
-    let timers = || controllers.timers.lock().unwrap_or_else(|p| p.into_inner());
-    if !timers().insert(uid.clone()) {
-        return;
-    }
-    let controllers = controllers.clone();
-    let namespace = store::meta_str(trial, "namespace")
-        .unwrap_or_default()
-        .to_string();
-    let name = store::meta_str(trial, "name")
-        .unwrap_or_default()
-        .to_string();
-    // The timer stays set while the step runs, so a reconcile meanwhile can't start a second
-    // one: the step is a read, then two writes.
-    tokio::spawn(async move {
-        tokio::time::sleep(controllers.pace.step).await;
-        let next = tick(&controllers, &namespace, &name, &uid);
-        controllers
-            .timers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&uid);
-        if let Some(trial) = next {
-            tick_later(&controllers, &trial);
+    controllers.after_a_pace(trial, |controllers, namespace, name, uid| {
+        if let Some(trial) = tick(controllers, namespace, name, uid) {
+            tick_later(controllers, &trial);
         }
     });
 }
