@@ -193,21 +193,15 @@ pub fn with_layers(router: Router, settings: &Settings) -> Router {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
-/// Responses compressed as the browser accepts (brotli, then gzip): the WASM bundle and the
-/// larger server-function answers (an experiment of 10,000 trials is 3 MiB of JSON, about
-/// 300 KiB compressed) are what a page waits for. At quality 4, not brotli's default 11, which
-/// costs seconds on such an answer. Event streams are left alone (as by default), and so are
-/// pages: the encoder holds back what it has until it has more, which would hold a streamed
-/// page's first part until its last.
-fn compression()
--> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
-    use tower_http::compression::{
-        CompressionLayer, CompressionLevel, DefaultPredicate, Predicate,
-        predicate::NotForContentType,
-    };
-    CompressionLayer::new()
-        .quality(CompressionLevel::Precise(4))
-        .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("text/html")))
+/// Responses compressed as the browser accepts (brotli, then gzip): the WASM bundle, the
+/// larger server-function answers and the pages that carry them for hydration (an experiment
+/// of 10,000 trials is 3 MiB of JSON, about 300 KiB compressed) are what a page waits for. At
+/// quality 4, not brotli's default 11, which costs seconds on such an answer. The encoder
+/// flushes whenever the body waits, so a streamed page still arrives part by part; event
+/// streams are left alone all the same (the default predicate), as are images.
+fn compression() -> tower_http::compression::CompressionLayer {
+    use tower_http::compression::{CompressionLayer, CompressionLevel};
+    CompressionLayer::new().quality(CompressionLevel::Precise(4))
 }
 
 /// The library upstream apps load (from the site's root, whatever kfdash's base path) to hear

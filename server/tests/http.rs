@@ -420,7 +420,7 @@ async fn base_path_serves_pages_assets_and_functions_under_the_prefix() {
 }
 
 #[tokio::test]
-async fn answers_are_compressed_as_the_browser_accepts_but_pages_and_streams_are_not() {
+async fn answers_pages_and_assets_are_compressed_as_the_browser_accepts_but_streams_are_not() {
     let site = site().await;
     let app = app(&site, &[]);
     let experiment = |encoding: Option<&str>| {
@@ -493,7 +493,7 @@ async fn answers_are_compressed_as_the_browser_accepts_but_pages_and_streams_are
         .unwrap();
     assert_eq!(response.headers()[header::CONTENT_ENCODING], "br");
 
-    // A page streams as it renders, so it goes out as it is.
+    // Pages too (they carry their data for hydration); it still reads as the page.
     let response = app
         .clone()
         .oneshot(
@@ -505,9 +505,18 @@ async fn answers_are_compressed_as_the_browser_accepts_but_pages_and_streams_are
         )
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.headers().get(header::CONTENT_ENCODING).is_none());
+    let (parts, body) = bytes(response).await;
+    assert_eq!(parts.status, StatusCode::OK);
+    assert_eq!(parts.headers[header::CONTENT_ENCODING], "br");
+    let mut page = Vec::new();
+    brotli::BrotliDecompress(&mut body.as_slice(), &mut page).unwrap();
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.starts_with("<!DOCTYPE html>") && page.contains("Experiments"),
+        "{page}"
+    );
 
+    // A live stream is not: its events must not wait in an encoder.
     // So does a live stream, whose events must not wait in an encoder.
     let response = app
         .clone()
