@@ -5,6 +5,7 @@ use super::RunStateBadge;
 use super::actions::RunActions;
 use super::format::{duration_between, parameters_summary, parameters_text, timestamp_text};
 use crate::components::layout::use_links;
+use crate::components::sort_header::SortableHeader;
 use crate::domain::notebook_list::ago;
 use crate::model::kfp::{RunAction, RunList, RunRow, RunSort, RunState};
 use leptos::prelude::*;
@@ -56,29 +57,16 @@ pub fn RunsTable(
     let names = StoredValue::new(names);
     // A header sorts by its column (`first`: names A→Z, dates newest first), then reverses.
     let header = move |label: &'static str, testid: &'static str, first: RunSort, then: RunSort| {
-        let aria = move || match sort.get() {
+        let aria = Signal::derive(move || match sort.get() {
             current if current != first && current != then => "none",
             RunSort::NameAscending | RunSort::OldestFirst => "ascending",
             RunSort::NameDescending | RunSort::NewestFirst => "descending",
-        };
+        });
+        let on_click = Callback::new(move |()| {
+            sort.update(|current| *current = if *current == first { then } else { first })
+        });
         view! {
-            <th aria-sort=aria>
-                <button
-                    type="button"
-                    class="sort-button"
-                    data-testid=testid
-                    on:click=move |_| sort.update(|current| {
-                        *current = if *current == first { then } else { first };
-                    })
-                >
-                    {label}
-                    <span class="sort-button__arrow" aria-hidden="true">{move || match aria() {
-                        "ascending" => "▲",
-                        "descending" => "▼",
-                        _ => "",
-                    }}</span>
-                </button>
-            </th>
+            <SortableHeader label=label.to_string() aria on_click testid=Some(testid.to_string()) />
         }
     };
     view! {
