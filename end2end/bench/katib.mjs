@@ -14,26 +14,28 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
 const times = { interactive: [], trials: [], plots: [] };
+let pageBytes = 0;
 for (let round = 0; round < rounds; round++) {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   const started = Date.now();
-  await page.goto(`${base}${path}`);
+  const response = await page.goto(`${base}${path}`);
   await page.waitForSelector('[data-hydrated=true]', { state: 'attached', timeout: 60_000 });
   times.interactive.push(Date.now() - started);
-  const tabs = async (id, selector) => {
+  pageBytes = (await response.request().sizes()).responseBodySize;
+  const tabs = async (id, ...selectors) => {
     const t0 = await page.evaluate(() => performance.now());
     await page.getByTestId(id).click();
-    await page.waitForSelector(selector, { timeout: 60_000 });
+    await Promise.all(selectors.map((s) => page.waitForSelector(s, { timeout: 60_000 })));
     return (await page.evaluate(() => performance.now())) - t0;
   };
   times.trials.push(await tabs('tab-trials', '[data-testid=trial-row]'));
   times.plots.push(
-    await tabs('tab-plots', '[data-testid=plot-parameters] svg'),
+    await tabs('tab-plots', ...['parallel', 'history', 'parameters'].map((p) => `[data-testid=plot-${p}] svg`)),
   );
   await page.close();
 }
 await browser.close();
 console.log(`${path}, medians of ${rounds}:`);
-console.log(`  navigation → hydrated and interactive   ${median(times.interactive)} ms`);
+console.log(`  navigation → hydrated and interactive   ${median(times.interactive)} ms (page: ${(pageBytes / 1024).toFixed(0)} KiB as sent)`);
 console.log(`  Trials tab → 50 of 10,000 rows drawn     ${median(times.trials).toFixed(0)} ms`);
 console.log(`  Plots tab → three 10,000-trial plots     ${median(times.plots).toFixed(0)} ms`);
