@@ -61,6 +61,73 @@ pub(super) fn trial_template(spec: &Value, path: &Path, check: &mut Check) {
     let declared = trial_parameters(spec, template, &path, check);
     if let Some(trial_spec) = inline {
         placeholders_match(trial_spec, &declared, &path, check);
+        containers_check(template, trial_spec, &path, check);
+    }
+}
+
+/// The containers of the inline resource: each needs a name and an image, and
+/// `primaryContainerName` (where Katib collects the metrics) must be one of them. Otherwise
+/// the experiment is accepted and its first trial fails. Resources with no `containers` list
+/// anywhere (a kind kfdash can't see into) are left to Katib.
+fn containers_check(template: &Value, trial_spec: &Value, path: &Path, check: &mut Check) {
+    let mut found = Vec::new();
+    containers(trial_spec, path.key("trialSpec"), &mut found);
+    if found.is_empty() {
+        return;
+    }
+    let mut names = Vec::new();
+    for (container_path, container) in &found {
+        if !container.is_object() {
+            check.problem(
+                container_path,
+                format!("must be a container, not {}", kind_of(container)),
+            );
+            continue;
+        }
+        names.extend(check.text(container, container_path, "name", true));
+        check.text(container, container_path, "image", true);
+    }
+    let Some(primary) = template.get("primaryContainerName").and_then(Value::as_str) else {
+        return;
+    };
+    if !primary.is_empty() && !names.is_empty() && !names.contains(&primary) {
+        check.problem(
+            &path.key("primaryContainerName"),
+            format!(
+                "{primary:?} is not a container of trialSpec ({}): Katib reads the metrics from \
+                 this container",
+                names.join(", ")
+            ),
+        );
+    }
+}
+
+/// Every entry of a `containers` list anywhere under `value` (a Job's pod template, each
+/// replica of a training job), with its path.
+fn containers<'v>(value: &'v Value, path: Path, found: &mut Vec<(Path, &'v Value)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                match (key.as_str(), child) {
+                    ("containers", Value::Array(items)) => {
+                        let list = path.key(key);
+                        found.extend(
+                            items
+                                .iter()
+                                .enumerate()
+                                .map(|(index, item)| (list.index(index), item)),
+                        );
+                    }
+                    _ => containers(child, path.key(key), found),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                containers(item, path.index(index), found);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -692,3 +692,43 @@ fn nasty_names_stay_values_and_are_refused_by_the_checks() {
         "a placeholder broken by a new line is not Katib's: the parameter goes unused"
     );
 }
+
+#[test]
+fn a_container_without_an_image_is_refused_at_its_line() {
+    assert_eq!(
+        problems(&edited(
+            "                image: docker.io/example/mnist:1\n",
+            ""
+        )),
+        [
+            "line 42: spec.trialTemplate.trialSpec.spec.template.spec.containers[0].image: is required"
+        ]
+    );
+    assert_eq!(
+        problems(&edited("image: docker.io/example/mnist:1", "image: \"\"")),
+        [
+            "line 43: spec.trialTemplate.trialSpec.spec.template.spec.containers[0].image: must not be empty"
+        ]
+    );
+}
+
+#[test]
+fn the_primary_container_must_be_one_of_the_trial_containers() {
+    assert_eq!(
+        problems(&edited(
+            "primaryContainerName: training-container",
+            "primaryContainerName: trainer"
+        )),
+        [
+            "line 29: spec.trialTemplate.primaryContainerName: \"trainer\" is not a container of \
+          trialSpec (training-container): Katib reads the metrics from this container"
+        ]
+    );
+    // A second container may be the primary one.
+    let two = edited(
+        "            restartPolicy: Never\n",
+        "              - name: trainer\n                image: busybox\n            restartPolicy: Never\n",
+    )
+    .replace("primaryContainerName: training-container", "primaryContainerName: trainer");
+    validate_experiment(&two, "team-ml").unwrap();
+}

@@ -106,8 +106,8 @@ pub(super) struct FormProblems {
     pub elsewhere: Vec<Problem>,
 }
 
-/// The problems of the form's YAML, placed, and what the form itself requires that those checks
-/// can't see: a Job with an empty image passes them, and fails only when its first trial starts.
+/// The problems of the form's YAML, placed. An empty image is said in the form's own words
+/// before the checks' "must not be empty".
 pub(super) fn form_problems(problems: &[Problem], form: &ExperimentForm) -> FormProblems {
     let inline = matches!(form.template, TemplateForm::Inline { .. });
     let mut found = FormProblems::default();
@@ -246,15 +246,16 @@ mod tests {
     }
 
     #[test]
-    fn an_image_is_required_though_the_yaml_passes_without_one() {
+    fn an_empty_image_is_refused_at_the_image_field() {
         let mut form = filled();
         form.template = TemplateForm::Inline {
             image: "  ".into(),
             command: String::new(),
         };
-        assert!(validate_experiment(&form_yaml(&form), "team-ml").is_ok());
+        assert!(validate_experiment(&form_yaml(&form), "team-ml").is_err());
         let found = problems_of(&form);
         assert_eq!(found.fields.keys().collect::<Vec<_>>(), ["image"]);
+        assert_eq!(found.fields["image"], "is required: the image each trial runs");
         // A ConfigMap template has no image in the form.
         form.template = TemplateForm::ConfigMap {
             name: "templates".into(),
