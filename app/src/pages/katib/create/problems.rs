@@ -255,7 +255,10 @@ mod tests {
         assert!(validate_experiment(&form_yaml(&form), "team-ml").is_err());
         let found = problems_of(&form);
         assert_eq!(found.fields.keys().collect::<Vec<_>>(), ["image"]);
-        assert_eq!(found.fields["image"], "is required: the image each trial runs");
+        assert_eq!(
+            found.fields["image"],
+            "is required: the image each trial runs"
+        );
         // A ConfigMap template has no image in the form.
         form.template = TemplateForm::ConfigMap {
             name: "templates".into(),
