@@ -19,13 +19,6 @@ pub enum Pick {
     Fields(&'static [(&'static str, Pick)]),
 }
 
-impl Pick {
-    /// `text` parsed, keeping only what `self` picks.
-    pub fn from_str(self, text: &str) -> serde_json::Result<Value> {
-        self.deserialize(&mut serde_json::Deserializer::from_str(text))
-    }
-}
-
 impl<'de> DeserializeSeed<'de> for Pick {
     type Value = Value;
 
@@ -124,6 +117,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// `text` parsed, keeping only what `pick` picks.
+    fn parse(pick: Pick, text: &str) -> serde_json::Result<Value> {
+        pick.deserialize(&mut serde_json::Deserializer::from_str(text))
+    }
+
     const TRIAL: Pick = Pick::Fields(&[
         (
             "metadata",
@@ -138,7 +136,7 @@ mod tests {
             "labels": {"x": "y"}, "uid": "u"}, "spec": {"runSpec": {"big": [1, 2, 3]}},
             "status": {"conditions": [{"type": "Succeeded"}], "n": 1.5}}"#;
         assert_eq!(
-            TRIAL.from_str(text).unwrap(),
+            parse(TRIAL, text).unwrap(),
             json!({"metadata": {"name": "t1", "labels": {"x": "y"}},
                    "status": {"conditions": [{"type": "Succeeded"}], "n": 1.5}})
         );
@@ -156,7 +154,7 @@ mod tests {
             "true",
         ] {
             let text = format!(r#"{{"metadata": {odd}, "status": {odd}}}"#);
-            let picked = TRIAL.from_str(&text).unwrap();
+            let picked = parse(TRIAL, &text).unwrap();
             assert_eq!(picked["metadata"], Value::Null, "{odd}");
             assert_eq!(
                 picked["status"],
@@ -164,20 +162,18 @@ mod tests {
             );
         }
         // A whole document that isn't an object, too.
-        assert_eq!(TRIAL.from_str("[]").unwrap(), Value::Null);
+        assert_eq!(parse(TRIAL, "[]").unwrap(), Value::Null);
     }
 
     #[test]
     fn broken_json_is_still_an_error() {
-        assert!(TRIAL.from_str(r#"{"metadata": {"name": }"#).is_err());
-        assert!(TRIAL.from_str(r#"{"spec": {"runSpec": [1, 2}}"#).is_err());
+        assert!(parse(TRIAL, r#"{"metadata": {"name": }"#).is_err());
+        assert!(parse(TRIAL, r#"{"spec": {"runSpec": [1, 2}}"#).is_err());
     }
 
     #[test]
     fn escaped_keys_are_matched_as_text() {
-        let picked = TRIAL
-            .from_str(r#"{"meta\u0064ata": {"na\u006De": "t"}}"#)
-            .unwrap();
+        let picked = parse(TRIAL, r#"{"meta\u0064ata": {"na\u006De": "t"}}"#).unwrap();
         assert_eq!(picked, json!({"metadata": {"name": "t"}}));
     }
 }
