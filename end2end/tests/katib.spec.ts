@@ -90,3 +90,80 @@ test('the experiment page of the finished seed has 200 trials in pages, sortable
   await page.getByTestId('tab-yaml').click();
   await expect(page.getByTestId('experiment-yaml-view')).toContainText('objectiveMetricName');
 });
+
+test('an example read from a file is created in the namespace you work in; an oversized file is refused unread', async ({ page, consoleErrors }) => {
+  await page.goto(`/experiments/new?ns=${NS}`);
+  await hydrated(page);
+  await page.getByTestId('tab-yaml').click();
+  const editor = page.getByTestId('experiment-yaml');
+  await editor.fill('# my draft\n');
+  // Larger than the server accepts: refused before reading, and the draft stays as it was.
+  await page.getByTestId('experiment-file').setInputFiles({
+    name: 'huge.yaml',
+    mimeType: 'application/yaml',
+    buffer: Buffer.alloc(1_200_000, 'a'),
+  });
+  await expect(page.getByTestId('experiment-file-error')).toContainText('huge.yaml is 1.1 MiB');
+  await expect(editor).toHaveValue('# my draft\n');
+
+  const file = path.join(__dirname, '..', '..', '..', 'shared', 'conformance', 'katib', 'examples', 'hp-tuning_grid.yaml');
+  await page.getByTestId('experiment-file').setInputFiles(file);
+  await expect(page.getByTestId('experiment-file-status')).toHaveText('Read hp-tuning_grid.yaml');
+  await expect(editor).toHaveValue(example('hp-tuning_grid.yaml'));
+  // The example says namespace kubeflow; it is created where the user works, and says so.
+  await expect(page.getByTestId('experiment-valid')).toHaveText(`Ready to create grid in ${NS}.`);
+  await expect(page.getByTestId('experiment-notes')).toContainText(`kubeflow is replaced by ${NS}`);
+  await page.getByTestId('experiment-create').click();
+  await expect(page).toHaveURL(new RegExp(`/experiments/${NS}/grid`));
+  await expect(page.getByTestId('algorithm')).toHaveText('grid');
+});
+
+test('the form builds an experiment, which is given more trials, stopped, then deleted', async ({ page, consoleErrors }) => {
+  test.setTimeout(90_000);
+  await page.goto(`/experiments/new?ns=${NS}`);
+  await hydrated(page);
+  await page.getByTestId('form-name').fill('e2e-form');
+  await page.getByTestId('form-image').fill('registry.example.com/team/train:1.0');
+  await page.getByTestId('form-parallel').fill('2');
+  await page.getByTestId('form-max-trials').fill('3');
+  await page.getByTestId('form-review').click();
+  // The form's YAML is shown for review before anything is created.
+  const editor = page.getByTestId('experiment-yaml');
+  await expect(editor).toBeVisible();
+  await expect(editor).toHaveValue(/name: e2e-form/);
+  await expect(editor).toHaveValue(/parallelTrialCount: 2/);
+  await expect(editor).toHaveValue(/image: registry\.example\.com\/team\/train:1\.0/);
+  await page.getByTestId('experiment-create').click();
+  await expect(page).toHaveURL(new RegExp(`/experiments/${NS}/e2e-form`));
+  await expect(page.getByTestId('budget')).toContainText('of 3 ·');
+
+  // Far more than can finish before the stop below, so it is the stop that ends the experiment.
+  await page.getByTestId('max-trials-input').fill('40');
+  await page.getByTestId('raise-budget-submit').click();
+  await expect(page.getByTestId('budget')).toContainText('of 40 ·');
+
+  // Stop keeps what has finished, so it waits for a first finished trial.
+  await page.getByTestId('tab-trials').click();
+  const finished = ['Succeeded', 'Failed', 'EarlyStopped', 'MetricsUnavailable']
+    .map((state) => `[data-testid=trial-row][data-state="${state}"]`)
+    .join(', ');
+  await expect(page.locator(finished).first()).toBeVisible({ timeout: 40_000 });
+  await page.getByTestId('experiment-stop').click();
+  await expect(page.getByTestId('experiment-dialog')).toContainText('Stop e2e-form?');
+  await page.getByTestId('experiment-confirm').click();
+  await expect(page.getByTestId('experiment-state')).toHaveAttribute('data-state', 'Succeeded', { timeout: 20_000 });
+  const active = page.locator('[data-testid=trial-row][data-state="Running"], [data-testid=trial-row][data-state="Pending"]');
+  await expect(active).toHaveCount(0);
+  await expect(page.locator(finished).first()).toBeVisible();
+  // The budget became what had finished.
+  await page.getByTestId('tab-overview').click();
+  await expect(page.getByTestId('budget')).toHaveText(/^(\d+) trials of \1 ·/);
+  // A finished experiment offers neither more trials nor a stop.
+  await expect(page.getByTestId('raise-budget')).toHaveCount(0);
+  await expect(page.getByTestId('experiment-stop')).toHaveCount(0);
+
+  await page.getByTestId('experiment-delete').click();
+  await page.getByTestId('experiment-confirm').click();
+  await expect(page).toHaveURL(new RegExp(`/experiments\\?ns=${NS}|/experiments$`));
+  await expect(page.locator('[data-testid=experiment-row][data-name="e2e-form"]')).toHaveCount(0, { timeout: 20_000 });
+});
