@@ -18,10 +18,6 @@ use server::sandbox::{Sandbox, SandboxOptions, registry, store::WriteOptions};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The allocator the `kfdash` binary uses, so the timings are the server's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const TRIALS: usize = 10_000;
 const ROUNDS: usize = 7;
 const USER: &str = "user@example.com";

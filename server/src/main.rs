@@ -6,12 +6,6 @@ use server::sandbox::{Sandbox, SandboxOptions};
 use server::{config::Cli, observability, router};
 use std::process::ExitCode;
 
-/// mimalloc rather than glibc's malloc: parsing a list of 10,000 trials is millions of small
-/// allocations made and freed across runtime threads, which glibc served by growing and
-/// consolidating per-thread heaps (half the profile of that request).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Stack of each runtime thread. Server rendering polls the page's view as one future; in a
 /// debug build (no layout optimisation) the spawner form's outgrew Tokio's 2 MiB default.
 const THREAD_STACK: usize = 8 * 1024 * 1024;
