@@ -41,6 +41,46 @@ fn time<T>(rounds: usize, mut work: impl FnMut() -> T) -> (Duration, T) {
 }
 
 /// A deterministic number in [0, 1) from two integers.
+/// A server function call as the page makes it, asking for `encoding` if any.
+fn server_fn_request(endpoint: &str, body: &str, encoding: Option<&str>) -> Request<Body> {
+    let mut request = Request::post(format!("/api/{endpoint}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .header("x-kfdash-csrf", "1");
+    if let Some(encoding) = encoding {
+        request = request.header(header::ACCEPT_ENCODING, encoding);
+    }
+    request.body(Body::from(body.to_string())).unwrap()
+}
+
+/// Sends `request()` through the router `rounds` times, reading each answer to its end: the
+/// median time and the size of the answer as sent.
+async fn answer_time(
+    app: &axum::Router,
+    rounds: usize,
+    request: impl Fn() -> Request<Body>,
+) -> (Duration, usize) {
+    let mut samples = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..rounds {
+        let request = request();
+        let started = Instant::now();
+        let response = tower::ServiceExt::oneshot(app.clone(), request)
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+        bytes = response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .len();
+        samples.push(started.elapsed());
+    }
+    (median(samples), bytes)
+}
+
 fn noise(a: usize, b: usize) -> f64 {
     let mut x = (a as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
         ^ (b as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -425,38 +465,38 @@ async fn main() {
         (Some("br"), "brotli"),
         (Some("gzip"), "gzip"),
     ] {
-        let mut samples = Vec::new();
-        let mut bytes = 0;
-        for _ in 0..ROUNDS {
-            let mut request = Request::post("/api/katib/experiments/get")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header("sec-fetch-site", "same-origin")
-                .header("x-kfdash-csrf", "1");
-            if let Some(encoding) = encoding {
-                request = request.header(header::ACCEPT_ENCODING, encoding);
-            }
-            let request = request.body(Body::from(body.clone())).unwrap();
-            let started = Instant::now();
-            let response = tower::ServiceExt::oneshot(app.clone(), request)
-                .await
-                .unwrap();
-            assert!(response.status().is_success(), "{}", response.status());
-            bytes = response
-                .into_body()
-                .collect()
-                .await
-                .unwrap()
-                .to_bytes()
-                .len();
-            samples.push(started.elapsed());
-        }
+        let (took, bytes) = answer_time(&app, ROUNDS, || {
+            server_fn_request("katib/experiments/get", &body, encoding)
+        })
+        .await;
         println!(
-            "server: katib/experiments/get, {what:<12} {:>7.1?}   {:.0} KiB answer",
-            median(samples),
+            "server: katib/experiments/get, {what:<12} {took:>7.1?}   {:.0} KiB answer",
             bytes as f64 / 1024.0
         );
     }
     println!("  (the list call above + parse + shape + encode [+ compress])");
+
+    // What the page needs before it is usable: the overview (the experiment alone), and the
+    // page the server renders from it.
+    let (took, bytes) = answer_time(&app, ROUNDS, || {
+        server_fn_request("katib/experiments/overview", &body, None)
+    })
+    .await;
+    println!(
+        "server: katib/experiments/overview       {took:>7.1?}   {:.0} KiB answer",
+        bytes as f64 / 1024.0
+    );
+    let (took, bytes) = answer_time(&app, ROUNDS, || {
+        Request::get(format!("/experiments/{NS}/{NAME}"))
+            .header(header::ACCEPT_ENCODING, "br")
+            .body(Body::empty())
+            .unwrap()
+    })
+    .await;
+    println!(
+        "server: the rendered page, brotli        {took:>7.1?}   {:.0} KiB as sent",
+        bytes as f64 / 1024.0
+    );
 
     if let Ok(addr) = std::env::var("KFDASH_BENCH_SERVE") {
         let listener = tokio::net::TcpListener::bind(&addr).await.unwrap();

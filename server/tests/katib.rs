@@ -152,6 +152,37 @@ async fn the_seeded_experiments_list_live_and_shape_for_their_page() {
     );
     assert!(!page["yaml"].as_str().unwrap().contains("managedFields"));
 
+    // What the server renders first: the same experiment without listing its trials.
+    let (status, overview) = call(
+        &dashboard,
+        OWNER,
+        "katib/experiments/overview",
+        &[("namespace", NS), ("name", "mnist-random")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{overview}");
+    assert_eq!(overview["trials"], json!([]));
+    let mut without_trials = page.clone();
+    without_trials["trials"] = json!([]);
+    assert_eq!(overview, without_trials);
+    // The page as the server renders it carries that overview: its tab drawn, and data
+    // without a trial row for the browser to read before the page is usable.
+    let request = signed(
+        Request::get(format!("/experiments/{NS}/mnist-random")),
+        OWNER,
+    )
+    .body(Body::empty())
+    .unwrap();
+    let response = tower::ServiceExt::oneshot(dashboard.app.clone(), request)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.into_body().collect().await.unwrap().to_bytes();
+    let html = String::from_utf8(html.to_vec()).unwrap();
+    assert!(html.contains("data-testid=\"best-trial-link\""), "{html}");
+    assert!(html.contains(r#"\"trials\":[]"#), "{html}");
+    assert!(!html.contains(r#"\"trials\":[{"#), "{html}");
+
     // The live list starts with a snapshot of the same experiments.
     let (status, first) = first_event(
         &dashboard,
@@ -414,6 +445,14 @@ async fn other_tenants_and_bad_names_are_refused() {
     let (status, _) = call(
         &dashboard,
         OTHER,
+        "katib/experiments/overview",
+        &[("namespace", NS), ("name", "mnist-random")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = call(
+        &dashboard,
+        OTHER,
         "katib/experiments/list",
         &[("namespace", NS)],
     )
@@ -452,19 +491,21 @@ async fn other_tenants_and_bad_names_are_refused() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
-    for (namespace, name) in [("Bad_NS", "mnist-random"), (NS, "../etc"), (NS, "")] {
-        let (status, _) = call(
-            &dashboard,
-            OWNER,
-            "katib/experiments/get",
-            &[("namespace", namespace), ("name", name)],
-        )
-        .await;
-        assert_eq!(
-            status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{namespace}/{name}"
-        );
+    for endpoint in ["katib/experiments/get", "katib/experiments/overview"] {
+        for (namespace, name) in [("Bad_NS", "mnist-random"), (NS, "../etc"), (NS, "")] {
+            let (status, _) = call(
+                &dashboard,
+                OWNER,
+                endpoint,
+                &[("namespace", namespace), ("name", name)],
+            )
+            .await;
+            assert_eq!(
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{endpoint} {namespace}/{name}"
+            );
+        }
     }
     let (status, _) = call(
         &dashboard,

@@ -27,6 +27,17 @@ pub async fn get_katib_experiment(
     crate::backend::katib::view(server.kube.as_ref(), &user, &namespace, &name).await
 }
 
+/// An experiment without its trials (`trials` is empty): the first thing its page draws.
+#[server(endpoint = "katib/experiments/overview", client = KfdashClient)]
+pub async fn get_katib_experiment_overview(
+    namespace: String,
+    name: String,
+) -> Result<ExperimentView, AppError> {
+    let (user, server) = crate::backend::caller()?;
+    let namespace = crate::backend::Scope::parse(&namespace)?.one("An experiment")?;
+    crate::backend::katib::overview(server.kube.as_ref(), &user, &namespace, &name).await
+}
+
 /// Creates an experiment from YAML or JSON (checked again here, whatever the page did); it is
 /// created in `namespace` whatever the text says.
 #[server(endpoint = "katib/experiments/create", client = KfdashClient)]

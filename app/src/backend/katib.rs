@@ -120,6 +120,21 @@ pub async fn view(
     Ok(katib_domain::experiment_view(&experiment, &trials))
 }
 
+/// The experiment alone, without listing its trials: what the page's overview needs (counts and
+/// the best trial come from its status), so the page is drawn and usable while the trials,
+/// thousands perhaps, are fetched with [`view`].
+pub async fn overview(
+    cluster: &dyn Cluster,
+    user: &SignedInUser,
+    namespace: &str,
+    name: &str,
+) -> Result<ExperimentView, AppError> {
+    check_name("experiment", name)?;
+    let client = cluster.as_user(user)?;
+    let experiment = get_experiment(&client, namespace, name).await?;
+    Ok(katib_domain::experiment_view(&experiment, &[]))
+}
+
 /// The experiment's trials in one list call (its label), each cut down to what the pages read
 /// ([`katib_domain::ListedTrial`]).
 async fn list_trials(

@@ -4,7 +4,9 @@
 use super::plots::Plots;
 use super::trials_table::TrialsTable;
 use super::{ConditionsTable, ExperimentStateBadge, MetricsTable, experiment_changes, trial_path};
-use crate::api::katib::{get_katib_experiment, katib_experiment_action};
+use crate::api::katib::{
+    get_katib_experiment, get_katib_experiment_overview, katib_experiment_action,
+};
 use crate::components::icon::{Icon, IconKind};
 use crate::components::layout::{use_href_navigate, use_links};
 use crate::components::toast::use_toaster;
@@ -49,23 +51,62 @@ pub fn ExperimentPage() -> impl IntoView {
     let params = use_params_map();
     let namespace = Memo::new(move |_| params.read().get("namespace").unwrap_or_default());
     let name = Memo::new(move |_| params.read().get("name").unwrap_or_default());
-    let changes = experiment_changes(namespace, name);
-    let data = Resource::new(
-        move || (namespace.get(), name.get(), changes.get()),
-        |(namespace, name, _)| get_katib_experiment(namespace, name),
+    // Whether `current` holds the trials (the full view), or only the overview.
+    let listed = RwSignal::new(false);
+    let load_error: RwSignal<Option<String>> = RwSignal::new(None);
+    // Changes are followed once the trials are in, or their fetch failed (a change retries it).
+    let changes = experiment_changes(
+        namespace,
+        name,
+        Signal::derive(move || listed.get() || load_error.read().is_some()),
     );
+    // The server renders the overview from the experiment alone (a few KiB, however many
+    // trials it has), so the page is interactive at once; the browser then fetches the view
+    // with every trial, again each time the experiment or one of its trials changes.
+    let overview = Resource::new(
+        move || (namespace.get(), name.get()),
+        |(namespace, name)| get_katib_experiment_overview(namespace, name),
+    );
+    // A memo, as a `Resource`'s source is: only a new experiment or a new change refetches.
+    let key = Memo::new(move |_| (namespace.get(), name.get(), changes.get()));
+    let full = LocalResource::new(move || {
+        let (namespace, name, _) = key.get();
+        get_katib_experiment(namespace, name)
+    });
     // The last good answer stays on screen while a newer one loads or if a reload fails.
     let current: RwSignal<Option<Arc<ExperimentView>>> = RwSignal::new(None);
-    let load_error: RwSignal<Option<String>> = RwSignal::new(None);
-    Effect::new(move |_| match data.get() {
+    Effect::new(move |_| {
+        let Some(Ok(view)) = overview.get() else {
+            return;
+        };
+        // Only until the trials of this same experiment are in (the page is reused when the
+        // user follows a link to another experiment).
+        let same = current.with_untracked(|shown| {
+            shown.as_ref().is_some_and(|shown| {
+                (&shown.row.namespace, &shown.row.name) == (&view.row.namespace, &view.row.name)
+            })
+        });
+        if !(same && listed.get_untracked()) {
+            listed.set(false);
+            current.set(Some(Arc::new(view)));
+        }
+    });
+    Effect::new(move |_| match full.get() {
         Some(Ok(view)) => {
             current.set(Some(Arc::new(view)));
+            listed.set(true);
             load_error.set(None);
         }
         Some(Err(error)) => load_error.set(Some(error.to_string())),
         None => {}
     });
-    let view_signal = Signal::derive(move || current.get());
+    // The overview as the server sent it until an effect (which the server never runs) has put
+    // it in `current`: so the server renders the overview tab, and hydration finds it there.
+    let view_signal = Signal::derive(move || {
+        current
+            .get()
+            .or_else(|| overview.get().and_then(Result::ok).map(Arc::new))
+    });
     let best = Signal::derive(move || {
         current.with(|view| {
             let view = view.as_ref()?;
@@ -99,6 +140,14 @@ pub fn ExperimentPage() -> impl IntoView {
         })
     });
     let tab = RwSignal::new(Tab::Overview);
+    let state = PageState {
+        view: view_signal,
+        best,
+        selected,
+        curves,
+        tab,
+        load_error,
+    };
 
     view! {
         <Title text=move || name.get() />
@@ -110,13 +159,14 @@ pub fn ExperimentPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading the experiment…"</p> }>
             {move || {
                 // Read the resource here so the server waits for it when rendering.
-                let first = data.get();
+                let first = overview.get();
+                let listed = listed.get();
                 match (current.get(), first) {
-                    (Some(view), _) => page(view, best, selected, curves, tab, view_signal, load_error).into_any(),
+                    (Some(view), _) => page(view, listed, state).into_any(),
                     (None, Some(Err(error))) => view! {
                         <p class="form-error" role="alert" data-testid="experiment-error">{error.to_string()}</p>
                     }.into_any(),
-                    (None, Some(Ok(view))) => page(Arc::new(view), best, selected, curves, tab, view_signal, load_error).into_any(),
+                    (None, Some(Ok(view))) => page(Arc::new(view), listed, state).into_any(),
                     (None, None) => ().into_any(),
                 }
             }}
@@ -124,17 +174,33 @@ pub fn ExperimentPage() -> impl IntoView {
     }
 }
 
-fn page(
-    view: Arc<ExperimentView>,
+/// What the page keeps across its redraws (each reload draws it again).
+#[derive(Clone, Copy)]
+struct PageState {
+    view: Signal<Option<Arc<ExperimentView>>>,
     best: Signal<Option<String>>,
     selected: RwSignal<Option<String>>,
     curves: RwSignal<Vec<String>>,
     tab: RwSignal<Tab>,
-    view_signal: Signal<Option<Arc<ExperimentView>>>,
     load_error: RwSignal<Option<String>>,
-) -> impl IntoView {
+}
+
+fn page(view: Arc<ExperimentView>, listed: bool, state: PageState) -> impl IntoView {
+    let PageState {
+        view: view_signal,
+        best,
+        selected,
+        curves,
+        tab,
+        load_error,
+    } = state;
     let row = view.row.clone();
-    let trial_count = view.trials.len();
+    // Until the trials are listed, the count the experiment's status keeps.
+    let trial_count = if listed {
+        view.trials.len()
+    } else {
+        row.counts.total as usize
+    };
     let heading = view! {
         <div class="page-heading page-heading--actions">
             <div>
@@ -164,6 +230,9 @@ fn page(
             .get()
             .map(|view| overview(view, best.get()).into_any())
             .unwrap_or_else(|| ().into_any()),
+        Tab::Trials | Tab::Plots if !listed => view! {
+            <p class="muted" data-testid="trials-loading" role="status">{format!("Loading {trial_count} trials…")}</p>
+        }.into_any(),
         Tab::Trials => view! { <TrialsTable view=view_signal best selected curves /> }.into_any(),
         Tab::Plots => view! { <Plots view=view_signal selected curves /> }.into_any(),
         Tab::Yaml => view! {
@@ -174,7 +243,8 @@ fn page(
         .into_any(),
     }
     };
-    view! { {heading} <div role="tabpanel">{body}</div> }
+    let trials = if listed { "listed" } else { "loading" };
+    view! { {heading} <div role="tabpanel" data-trials=trials>{body}</div> }
 }
 
 fn overview(view: Arc<ExperimentView>, best: Option<String>) -> impl IntoView {
