@@ -161,13 +161,12 @@ pub fn ExperimentPage() -> impl IntoView {
                 // Read the resource here so the server waits for it when rendering.
                 let first = overview.get();
                 let listed = listed.get();
-                match (current.get(), first) {
+                match (view_signal.get(), first) {
                     (Some(view), _) => page(view, listed, state).into_any(),
                     (None, Some(Err(error))) => view! {
                         <p class="form-error" role="alert" data-testid="experiment-error">{error.to_string()}</p>
                     }.into_any(),
-                    (None, Some(Ok(view))) => page(Arc::new(view), listed, state).into_any(),
-                    (None, None) => ().into_any(),
+                    (None, _) => ().into_any(),
                 }
             }}
         </Transition>
