@@ -54,12 +54,7 @@ pub fn ExperimentPage() -> impl IntoView {
     // Whether `current` holds the trials (the full view), or only the overview.
     let listed = RwSignal::new(false);
     let load_error: RwSignal<Option<String>> = RwSignal::new(None);
-    // Changes are followed once the trials are in, or their fetch failed (a change retries it).
-    let changes = experiment_changes(
-        namespace,
-        name,
-        Signal::derive(move || listed.get() || load_error.read().is_some()),
-    );
+    let changes = experiment_changes(namespace, name);
     // The server renders the overview from the experiment alone (a few KiB, however many
     // trials it has), so the page is interactive at once; the browser then fetches the view
     // with every trial, again each time the experiment or one of its trials changes.

@@ -143,20 +143,11 @@ fn trial_path(namespace: &str, experiment: &str, trial: &str) -> String {
 
 /// How many times the experiment or its trials changed since the page opened, from the
 /// server's `/api/watch/experiment` stream (at most one tick a second): the experiment and
-/// trial pages reload their data when it moves. The stream opens once `open` says so: the
-/// server's watch starts by listing every trial, which should not compete with the page's own
-/// first fetch of them.
-fn experiment_changes(
-    namespace: Memo<String>,
-    name: Memo<String>,
-    open: Signal<bool>,
-) -> ReadSignal<u64> {
+/// trial pages reload their data when it moves.
+fn experiment_changes(namespace: Memo<String>, name: Memo<String>) -> ReadSignal<u64> {
     let links = crate::components::layout::use_links();
     let (changes, set_changes) = signal(0u64);
     let url = Signal::derive(move || {
-        if !open.get() {
-            return None;
-        }
         let query: String = form_urlencoded::Serializer::new(String::new())
             .append_pair("ns", &namespace.get())
             .append_pair("name", &name.get())

@@ -20,7 +20,7 @@ pub fn TrialPage() -> impl IntoView {
     let namespace = Memo::new(move |_| params.read().get("namespace").unwrap_or_default());
     let experiment = Memo::new(move |_| params.read().get("name").unwrap_or_default());
     let trial = Memo::new(move |_| params.read().get("trial").unwrap_or_default());
-    let changes = experiment_changes(namespace, experiment, Signal::stored(true));
+    let changes = experiment_changes(namespace, experiment);
     let data = Resource::new(
         move || (namespace.get(), trial.get(), changes.get()),
         |(namespace, trial, _)| get_katib_trial(namespace, trial),
